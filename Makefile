@@ -1,0 +1,40 @@
+# Each target sets up what it needs: a local .venv with the right extras.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench lint format graphviz clean
+
+demo: $(VENV)/.installed-base
+	$(BIN)/python -m autograd
+
+test: $(VENV)/.installed-dev graphviz
+	STEPGRAD_STRICT=1 $(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+graphviz:
+	@sh .ci/install-graphviz
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	touch $@ $(VENV)/.installed-base
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,40 @@
+"""stepgrad's scalar autograd engine: Values that remember how they were made.
+
+>>> from autograd import Value
+>>> x = Value(3.0, label="x")
+>>> y = x * x + 2 * x
+>>> y.backward()
+>>> y.data, x.grad
+(15.0, 8.0)
+"""
+
+from autograd._origin import warn_if_shadowed
+from autograd.functions import log_softmax, logsumexp, maximum, softmax, sum
+from autograd.gradcheck import GradcheckError, gradcheck
+from autograd.graph import Edge, edges, topological_order
+from autograd.ops import OPS, Op, with_constant
+from autograd.value import Value, apply, no_grad, zero_grad
+
+__stepgrad__ = True
+
+__all__ = [
+    "OPS",
+    "Edge",
+    "GradcheckError",
+    "Op",
+    "Value",
+    "apply",
+    "edges",
+    "gradcheck",
+    "log_softmax",
+    "logsumexp",
+    "maximum",
+    "no_grad",
+    "softmax",
+    "sum",
+    "topological_order",
+    "with_constant",
+    "zero_grad",
+]
+
+warn_if_shadowed()

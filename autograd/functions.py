@@ -1,0 +1,66 @@
+"""Functions of several Values: n-ary sum, the lectures' max node, and softmax.
+
+softmax and log_softmax are built from table ops, so a drawing shows how they are made,
+and both subtract the largest input before any exponential: neither overflows for any
+finite input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from autograd.ops import OPS
+from autograd.value import Value, apply
+
+
+def sum(values: Iterable[Value | float]) -> Value:
+    """Σ values as one node with one edge per term: ∂(Σ x_j)/∂x_i = 1.
+
+    >>> sum([Value(1.0), Value(2.0), 3.0]).data
+    6.0
+    """
+    return apply(OPS["sum"], *values)
+
+
+def maximum(a: Value | float, b: Value | float) -> Value:
+    """max(a, b): the gradient flows to the larger input (half to each on a tie).
+
+    >>> a, b = Value(1.0), Value(3.0)
+    >>> m = maximum(a, b)
+    >>> m.backward()
+    >>> m.data, a.grad, b.grad
+    (3.0, 0.0, 1.0)
+    """
+    return apply(OPS["maximum"], a, b)
+
+
+def logsumexp(values: Iterable[Value | float]) -> Value:
+    """ln Σ e^x_i, computed as m + ln Σ e^(x_i - m) with m = max x_i; ∂/∂x_i = softmax_i."""
+    return apply(OPS["logsumexp"], *values)
+
+
+def log_softmax(values: Iterable[Value | float]) -> list[Value]:
+    """log softmax_i = x_i - logsumexp(x): finite for any finite inputs.
+
+    >>> [round(v.data, 4) for v in log_softmax([Value(0.0), Value(1000.0)])]
+    [-1000.0, 0.0]
+    """
+    values = [x if isinstance(x, Value) else Value(x) for x in values]
+    lse = logsumexp(values)
+    return [x - lse for x in values]
+
+
+def softmax(values: Iterable[Value | float]) -> list[Value]:
+    """softmax_i = e^(x_i - m) / Σ_j e^(x_j - m), with the constant m = max x.
+
+    Subtracting m keeps every exponent at most 0; softmax does not change when all its
+    inputs shift by the same amount, so m needs no gradient.
+
+    >>> [p.data for p in softmax([Value(1.0), Value(1.0)])]
+    [0.5, 0.5]
+    """
+    values = [x if isinstance(x, Value) else Value(x) for x in values]
+    m = max(x.data for x in values)
+    exps = [(x - m).exp() for x in values]
+    total = sum(exps)
+    return [e / total for e in exps]

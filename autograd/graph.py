@@ -1,0 +1,63 @@
+"""Read-only queries over a computation graph: its order, its edges, their messages.
+
+The drawer, the stepper and the gradient checker see graphs through these functions;
+none of them changes a node.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from autograd.value import Value
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node that `root` depends on, parents before the nodes that use them.
+
+    The order is deterministic: nodes are sorted by creation (`Value.index`), which is a
+    topological order because a node's parents exist before it is made. It is found by an
+    explicit stack, so a chain a million nodes deep needs no recursion.
+    """
+    seen = {root}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return sorted(seen, key=_index)
+
+
+def _index(node: Value) -> int:
+    return node.index
+
+
+class Edge(NamedTuple):
+    """One use of `parent` as input number `position` of `consumer`.
+
+    In backward the consumer sends the parent the message
+    `local_grad × consumer.grad` (see `message`).
+    """
+
+    parent: Value
+    consumer: Value
+    position: int
+    local_grad: float
+
+    @property
+    def message(self) -> float:
+        """d root / d parent through this edge: local derivative × upstream gradient."""
+        return self.local_grad * self.consumer.grad
+
+
+def edges(root: Value) -> list[Edge]:
+    """Every edge of the graph of `root`, in topological order of the consumers.
+
+    A node used twice by one consumer (`a * a`) has two edges, one per position.
+    """
+    return [
+        Edge(parent, node, position, local_grad)
+        for node in topological_order(root)
+        for position, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads))
+    ]

@@ -1,0 +1,413 @@
+"""The table of ops: every op stepgrad knows, declared once with its derivative rule.
+
+Each `Op` says how to compute the op on floats (`forward`) and its *local derivatives*
+d out / d input_i, one per input, given the inputs and the output it already computed
+(`local_grads(out, *inputs, *params)`): sigmoid, tanh and exp reuse `out` instead of
+recomputing it. `Value`'s methods, its error messages, and the tools that draw, step and
+check graphs all read this table, so adding an activation is adding one entry here.
+
+Kinks follow PyTorch: relu'(0) = 0, |x|'(0) = 0, step'(x) = 0, and max(a, a) splits the
+gradient evenly between a tie's two inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+EXP_MAX = math.log(1.7976931348623157e308)
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Op:
+    """One operation: how to compute it, its local derivatives, and where it is defined.
+
+    `arity` is the number of inputs (None: any number, at least one). `params` lists the
+    op's constant parameters with their defaults (None: required), passed after the inputs.
+    `valid(*inputs, *params)` is False outside the domain that `domain` states in words;
+    there `error` is raised. `kink(*inputs, *params)` is the distance to the nearest point
+    where the derivative jumps, so finite differences can keep away from it.
+
+    An op made by `with_constant` has the table op it comes from as `base`, and the
+    position of the input that a number fills as `constant_position`.
+    """
+
+    name: str
+    symbol: str
+    arity: int | None
+    forward: Callable[..., float]
+    local_grads: Callable[..., tuple[float, ...]]
+    rule: str
+    domain: str = "all real numbers"
+    valid: Callable[..., bool] | None = None
+    error: type[Exception] = ValueError
+    params: dict[str, float | None] = field(default_factory=dict)
+    kink: Callable[..., float] | None = None
+    base: Op | None = None
+    constant_position: int | None = None
+
+
+def with_constant(op: Op, position: int) -> Op:
+    """`op` of two inputs with input `position` (0 or 1) filled by a number.
+
+    The number is the derived op's one param, so `x * 0.5` and `1 - x` are each one node
+    with the single parent x, as in PyTorch: a constant has no gradient and no node.
+    """
+    key = (op, position)
+    if key not in _WITH_CONSTANT:
+        _WITH_CONSTANT[key] = _fill(op, position)
+    return _WITH_CONSTANT[key]
+
+
+_WITH_CONSTANT: dict[tuple[Op, int], Op] = {}
+
+
+def _fill(op: Op, position: int) -> Op:
+    forward, local_grads, valid, kink = op.forward, op.local_grads, op.valid, op.kink
+    if position == 1:
+        return replace(
+            op,
+            arity=1,
+            local_grads=lambda out, x, c: (local_grads(out, x, c)[0],),
+            params={"b": None},
+            base=op,
+            constant_position=1,
+        )
+    return replace(
+        op,
+        arity=1,
+        forward=lambda x, c: forward(c, x),
+        local_grads=lambda out, x, c: (local_grads(out, c, x)[1],),
+        valid=valid and (lambda x, c: valid(c, x)),
+        kink=kink and (lambda x, c: kink(c, x)),
+        params={"a": None},
+        base=op,
+        constant_position=0,
+    )
+
+
+def _sigmoid(x: float) -> float:
+    """σ(x) = 1 / (1 + e^-x), evaluated through e^-|x| so it never overflows."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _softplus(x: float) -> float:
+    """ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|): no overflow for large x."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _pow_grad(x: float, c: float) -> float:
+    """d x^c / dx = c x^(c-1), which is infinite at x = 0 when 0 < c < 1."""
+    if x != 0.0 or c >= 1.0 or c == 0.0:
+        return c * x ** (c - 1.0) if c != 0.0 else 0.0
+    return math.inf
+
+
+def _pow_valid(x: float, c: float) -> bool:
+    return x > 0.0 or (x < 0.0 and c == int(c)) or (x == 0.0 and c >= 0.0)
+
+
+def _sinc(x: float) -> float:
+    return math.sin(x) / x if x != 0.0 else 1.0
+
+
+def _sinc_grad(out: float, x: float) -> float:
+    """sinc'(x) = (cos x - sinc x) / x; near 0 the series -x/3 + x³/30 - x⁵/840 + x⁷/45360
+    avoids the cancellation of cos x - sinc x."""
+    if abs(x) < 0.1:
+        x2 = x * x
+        return x * (-1.0 / 3.0 + x2 * (1.0 / 30.0 + x2 * (-1.0 / 840.0 + x2 / 45360.0)))
+    return (math.cos(x) - out) / x
+
+
+def _mish_grad(x: float) -> float:
+    """mish'(x) = tanh(sp) + x σ(x) (1 - tanh(sp)^2), with sp = softplus(x)."""
+    t = math.tanh(_softplus(x))
+    return t + x * _sigmoid(x) * (1.0 - t * t)
+
+
+def _logsumexp(*xs: float) -> float:
+    """ln Σ e^x_i = m + ln Σ e^(x_i - m), m = max x_i: no term overflows."""
+    m = max(xs)
+    return m + math.log(math.fsum(math.exp(x - m) for x in xs))
+
+
+def _maximum_grads(out: float, a: float, b: float) -> tuple[float, float]:
+    if a == b:
+        return 0.5, 0.5
+    return (1.0, 0.0) if a > b else (0.0, 1.0)
+
+
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        Op(
+            name="add",
+            symbol="+",
+            arity=2,
+            forward=lambda a, b: a + b,
+            local_grads=lambda out, a, b: (1.0, 1.0),
+            rule="∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1",
+        ),
+        Op(
+            name="sub",
+            symbol="-",
+            arity=2,
+            forward=lambda a, b: a - b,
+            local_grads=lambda out, a, b: (1.0, -1.0),
+            rule="∂(a - b)/∂a = 1, ∂(a - b)/∂b = -1",
+        ),
+        Op(
+            name="mul",
+            symbol="*",
+            arity=2,
+            forward=lambda a, b: a * b,
+            local_grads=lambda out, a, b: (b, a),
+            rule="∂(a · b)/∂a = b, ∂(a · b)/∂b = a",
+        ),
+        Op(
+            name="div",
+            symbol="/",
+            arity=2,
+            forward=lambda a, b: a / b,
+            local_grads=lambda out, a, b: (1.0 / b, -out / b),
+            rule="∂(a / b)/∂a = 1 / b, ∂(a / b)/∂b = -a / b²",
+            domain="b ≠ 0",
+            valid=lambda a, b: b != 0.0,
+            error=ZeroDivisionError,
+        ),
+        Op(
+            name="neg",
+            symbol="-",
+            arity=1,
+            forward=lambda x: -x,
+            local_grads=lambda out, x: (-1.0,),
+            rule="d(-x)/dx = -1",
+        ),
+        Op(
+            name="pow",
+            symbol="**",
+            arity=1,
+            forward=lambda x, exponent: x**exponent,
+            local_grads=lambda out, x, exponent: (_pow_grad(x, exponent),),
+            rule="d(x^c)/dx = c · x^(c-1)",
+            domain="x > 0, or x < 0 with an integer exponent, or x = 0 with exponent ≥ 0",
+            valid=_pow_valid,
+            params={"exponent": None},
+        ),
+        Op(
+            name="power",
+            symbol="**",
+            arity=2,
+            forward=lambda a, b: a**b,
+            local_grads=lambda out, a, b: (b * a ** (b - 1.0), out * math.log(a)),
+            rule="∂(a^b)/∂a = b · a^(b-1), ∂(a^b)/∂b = a^b · ln a",
+            domain="a > 0",
+            valid=lambda a, b: a > 0.0,
+        ),
+        Op(
+            name="abs",
+            symbol="|x|",
+            arity=1,
+            forward=abs,
+            local_grads=lambda out, x: (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0,),
+            rule="d|x|/dx = sign(x), 0 at x = 0",
+            kink=lambda x: abs(x),
+        ),
+        Op(
+            name="exp",
+            symbol="exp",
+            arity=1,
+            forward=math.exp,
+            local_grads=lambda out, x: (out,),
+            rule="d(e^x)/dx = e^x",
+            domain=f"x ≤ {EXP_MAX:.4f} (e^x overflows above)",
+            valid=lambda x: x <= EXP_MAX,
+            error=OverflowError,
+        ),
+        Op(
+            name="log",
+            symbol="ln",
+            arity=1,
+            forward=math.log,
+            local_grads=lambda out, x: (1.0 / x,),
+            rule="d(ln x)/dx = 1 / x",
+            domain="x > 0",
+            valid=lambda x: x > 0.0,
+        ),
+        Op(
+            name="sqrt",
+            symbol="√",
+            arity=1,
+            forward=math.sqrt,
+            local_grads=lambda out, x: (0.5 / out if out else math.inf,),
+            rule="d(√x)/dx = 1 / (2√x)",
+            domain="x ≥ 0 (the derivative is infinite at 0)",
+            valid=lambda x: x >= 0.0,
+        ),
+        Op(
+            name="sin",
+            symbol="sin",
+            arity=1,
+            forward=math.sin,
+            local_grads=lambda out, x: (math.cos(x),),
+            rule="d(sin x)/dx = cos x",
+        ),
+        Op(
+            name="cos",
+            symbol="cos",
+            arity=1,
+            forward=math.cos,
+            local_grads=lambda out, x: (-math.sin(x),),
+            rule="d(cos x)/dx = -sin x",
+        ),
+        Op(
+            name="identity",
+            symbol="id",
+            arity=1,
+            forward=lambda x: x,
+            local_grads=lambda out, x: (1.0,),
+            rule="f(x) = x, f'(x) = 1",
+        ),
+        Op(
+            name="step",
+            symbol="step",
+            arity=1,
+            forward=lambda x: 1.0 if x >= 0.0 else 0.0,
+            local_grads=lambda out, x: (0.0,),
+            rule="step(x) = 1 if x ≥ 0 else 0, step'(x) = 0",
+            kink=lambda x: abs(x),
+        ),
+        Op(
+            name="relu",
+            symbol="relu",
+            arity=1,
+            forward=lambda x: x if x > 0.0 else 0.0,
+            local_grads=lambda out, x: (1.0 if x > 0.0 else 0.0,),
+            rule="relu(x) = max(0, x), relu'(x) = 1 if x > 0 else 0",
+            kink=lambda x: abs(x),
+        ),
+        Op(
+            name="leaky_relu",
+            symbol="leaky_relu",
+            arity=1,
+            forward=lambda x, alpha: x if x > 0.0 else alpha * x,
+            local_grads=lambda out, x, alpha: (1.0 if x > 0.0 else alpha,),
+            rule="f(x) = x if x > 0 else αx, f'(x) = 1 if x > 0 else α",
+            params={"alpha": 0.01},
+            kink=lambda x, alpha: abs(x),
+        ),
+        Op(
+            name="elu",
+            symbol="elu",
+            arity=1,
+            forward=lambda x, alpha: x if x > 0.0 else alpha * math.expm1(x),
+            local_grads=lambda out, x, alpha: (1.0 if x > 0.0 else out + alpha,),
+            rule="f(x) = x if x > 0 else α(e^x - 1), f'(x) = 1 if x > 0 else f(x) + α",
+            params={"alpha": 1.0},
+            kink=lambda x, alpha: abs(x),
+        ),
+        Op(
+            name="sigmoid",
+            symbol="σ",
+            arity=1,
+            forward=_sigmoid,
+            local_grads=lambda out, x: (out * (1.0 - out),),
+            rule="σ(x) = 1 / (1 + e^-x), σ'(x) = σ(x) (1 - σ(x))",
+        ),
+        Op(
+            name="tanh",
+            symbol="tanh",
+            arity=1,
+            forward=math.tanh,
+            local_grads=lambda out, x: (1.0 - out * out,),
+            rule="tanh'(x) = 1 - tanh(x)²",
+        ),
+        Op(
+            name="softplus",
+            symbol="softplus",
+            arity=1,
+            forward=_softplus,
+            local_grads=lambda out, x: (_sigmoid(x),),
+            rule="softplus(x) = ln(1 + e^x), softplus'(x) = σ(x)",
+        ),
+        Op(
+            name="log_sigmoid",
+            symbol="ln σ",
+            arity=1,
+            forward=lambda x: -_softplus(-x),
+            local_grads=lambda out, x: (_sigmoid(-x),),
+            rule="ln σ(x) = -softplus(-x), (ln σ)'(x) = 1 - σ(x)",
+        ),
+        Op(
+            name="softsign",
+            symbol="softsign",
+            arity=1,
+            forward=lambda x: x / (1.0 + abs(x)),
+            local_grads=lambda out, x: (1.0 / (1.0 + abs(x)) / (1.0 + abs(x)),),
+            rule="softsign(x) = x / (1 + |x|), softsign'(x) = 1 / (1 + |x|)²",
+        ),
+        Op(
+            name="arctan",
+            symbol="arctan",
+            arity=1,
+            forward=math.atan,
+            local_grads=lambda out, x: (1.0 / (1.0 + x * x),),
+            rule="arctan'(x) = 1 / (1 + x²)",
+        ),
+        Op(
+            name="silu",
+            symbol="silu",
+            arity=1,
+            forward=lambda x: x * _sigmoid(x),
+            local_grads=lambda out, x: (_sigmoid(x) * (1.0 + x * (1.0 - _sigmoid(x))),),
+            rule="silu(x) = x σ(x) (swish), silu'(x) = σ(x) (1 + x (1 - σ(x)))",
+        ),
+        Op(
+            name="mish",
+            symbol="mish",
+            arity=1,
+            forward=lambda x: x * math.tanh(_softplus(x)),
+            local_grads=lambda out, x: (_mish_grad(x),),
+            rule="mish(x) = x tanh(softplus(x)), mish'(x) = tanh(sp) + x σ(x) (1 - tanh(sp)²)",
+        ),
+        Op(
+            name="sinc",
+            symbol="sinc",
+            arity=1,
+            forward=_sinc,
+            local_grads=lambda out, x: (_sinc_grad(out, x),),
+            rule="sinc(x) = sin(x) / x, sinc(0) = 1, sinc'(x) = (cos x - sinc x) / x, sinc'(0) = 0",
+        ),
+        Op(
+            name="maximum",
+            symbol="max",
+            arity=2,
+            forward=max,
+            local_grads=_maximum_grads,
+            rule="∂max(a, b)/∂a = 1 if a > b else 0 (½ each on a tie)",
+            kink=lambda a, b: abs(a - b),
+        ),
+        Op(
+            name="sum",
+            symbol="Σ",
+            arity=None,
+            forward=lambda *xs: math.fsum(xs),
+            local_grads=lambda out, *xs: (1.0,) * len(xs),
+            rule="∂(Σ x_j)/∂x_i = 1",
+        ),
+        Op(
+            name="logsumexp",
+            symbol="logsumexp",
+            arity=None,
+            forward=_logsumexp,
+            local_grads=lambda out, *xs: tuple(math.exp(x - out) for x in xs),
+            rule="∂(ln Σ e^x_j)/∂x_i = e^(x_i - lse) = softmax_i",
+        ),
+    )
+}
+"""Every op, by name. Tools enumerate ops from here; nothing else declares one."""

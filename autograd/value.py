@@ -1,0 +1,338 @@
+"""The scalar node `Value`, the one function that makes nodes, and backward.
+
+A node made by an op keeps its inputs as `parents` (a tuple: `a * a` has the parent `a`
+twice) and the local derivatives d node / d parent as plain floats in `local_grads`,
+computed in the forward pass. Backward is then one generic loop over a topological order:
+`parent.grad += local_grad * node.grad` along every edge, so a node used several times
+(fan-out) sums the messages of all its uses: the multivariate chain rule.
+
+A plain number in an expression is a constant of the op, not a node: `x * 0.5` is one
+node with the parent x and the param 0.5, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import itertools
+import math
+from collections.abc import Iterable, Iterator
+from numbers import Real
+from operator import attrgetter
+
+from autograd.graph import topological_order
+from autograd.ops import OPS, Op, with_constant
+
+_recording: contextvars.ContextVar[bool] = contextvars.ContextVar("recording", default=True)
+_creation = itertools.count()
+
+
+class Value:
+    """A scalar in a computation graph: its `data`, its `grad`, and how it was made.
+
+    >>> a = Value(2.0, label="a")
+    >>> b = a * a + 1
+    >>> b.backward()
+    >>> b.data, a.grad
+    (5.0, 4.0)
+    >>> [p.label for p in b.parents[0].parents]
+    ['a', 'a']
+    """
+
+    __slots__ = ("data", "grad", "parents", "local_grads", "op", "params", "label", "index")
+
+    data: float
+    grad: float
+    parents: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+    op: Op | None
+    params: tuple[float, ...]
+    label: str
+    index: int
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if data.__class__ is not float or data - data != 0.0:
+            data = _check_data(data)
+        self.data = data
+        self.grad = 0.0
+        self.parents = ()
+        self.local_grads = ()
+        self.op = None
+        self.params = ()
+        self.label = label
+        self.index = next(_creation)
+
+    def __repr__(self) -> str:
+        op = f", op={self.op.name!r}" if self.op else ""
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{op}{label})"
+
+    def backward(self) -> None:
+        """Seed d self / d self = 1 and send every edge its message, consumers first.
+
+        A node's gradient is complete once every node that uses it has sent its message,
+        so nodes are visited in reverse topological order. Leaves accumulate gradients
+        across calls (as in PyTorch); intermediate nodes are recomputed on each call, so
+        calling backward twice gives the leaves exactly twice the gradient.
+        """
+        order = topological_order(self)
+        for node in order:
+            if node.parents:
+                node.grad = 0.0
+        self.grad += 1.0
+        for node in reversed(order):
+            grad = node.grad
+            if grad - grad != 0.0:
+                raise OverflowError(
+                    f"backward: the gradient of {_describe(node)} is {grad}: "
+                    "the messages overflowed a float"
+                )
+            for parent, local_grad in zip(node.parents, node.local_grads):
+                parent.grad += local_grad * grad
+
+    def __add__(self, other: Value | float) -> Value:
+        return _make(_ADD, (self, other))
+
+    def __radd__(self, other: float) -> Value:
+        return _make(_ADD, (other, self))
+
+    def __sub__(self, other: Value | float) -> Value:
+        return _make(_SUB, (self, other))
+
+    def __rsub__(self, other: float) -> Value:
+        return _make(_SUB, (other, self))
+
+    def __mul__(self, other: Value | float) -> Value:
+        return _make(_MUL, (self, other))
+
+    def __rmul__(self, other: float) -> Value:
+        return _make(_MUL, (other, self))
+
+    def __truediv__(self, other: Value | float) -> Value:
+        return _make(_DIV, (self, other))
+
+    def __rtruediv__(self, other: float) -> Value:
+        return _make(_DIV, (other, self))
+
+    def __pow__(self, exponent: Value | float) -> Value:
+        """`x ** 2` is the op pow with the constant exponent 2; `x ** y` is power."""
+        if isinstance(exponent, Value):
+            return _make(_POWER, (self, exponent))
+        return _make(_POW, (self,), (_as_number(_POW, exponent),))
+
+    def __rpow__(self, base: float) -> Value:
+        return _make(_POWER, (base, self))
+
+    def __neg__(self) -> Value:
+        return _make(_NEG, (self,))
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _make(_ABS, (self,))
+
+
+def apply(op: Op, *inputs: Value | float, **params: float) -> Value:
+    """The node `op(*inputs)` for any op, with the op's params by name.
+
+    >>> apply(OPS["leaky_relu"], Value(-2.0), alpha=0.1).data
+    -0.2
+
+    A number in one of two inputs is a constant of the op (see `with_constant`); in an
+    op of any number of inputs it becomes a leaf Value.
+    """
+    if op.arity is None and not inputs:
+        raise TypeError(f"{op.name}: needs at least one input")
+    if op.arity is not None and len(inputs) != op.arity:
+        raise TypeError(f"{op.name}: takes {op.arity} input(s), got {len(inputs)}")
+    constants = _params(op, params) if op.params or params else ()
+    if op.arity == 2 and not constants:
+        return _make(op, inputs)
+    return _make(op, tuple(_as_value(op, x) for x in inputs), constants)
+
+
+def _make(op: Op, parents: tuple[Value, ...], params: tuple[float, ...] = ()) -> Value:
+    """Make the node `op(*parents, *params)`: every node made by an op is made here.
+
+    A number in one of two inputs becomes a param of the op `with_constant`. The inputs,
+    the result and the local derivatives are checked to be finite floats, so a value
+    outside the op's domain raises an error that names the op, the value and the valid
+    range, instead of leaving a NaN or an infinity in the graph.
+    """
+    if len(parents) == 1:
+        args = (parents[0].data, *params) if params else (parents[0].data,)
+    elif len(parents) == 2 and not params:
+        a, b = parents
+        if not (isinstance(a, Value) and isinstance(b, Value)):
+            return _with_number(op, a, b)
+        args = (a.data, b.data)
+    else:
+        args = (*map(_data, parents), *params)
+    try:
+        out = op.forward(*args)
+    except (ArithmeticError, ValueError) as error:
+        _check_domain(op, args)
+        raise type(error)(f"{op.name}: cannot compute it at {_show(op, args)}: {error}") from None
+    total = sum(args, out)
+    if total - total != 0.0 or (op.valid is not None and not op.valid(*args)):
+        _check_domain(op, args, out)
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node.op = op
+    node.params = params
+    node.label = ""
+    node.index = next(_creation)
+    if _recording.get():
+        node.parents = parents
+        node.local_grads = local_grads = op.local_grads(out, *args)
+        total = sum(local_grads)
+        if total - total != 0.0:
+            _check_local_grads(op, args, local_grads)
+    else:
+        node.parents = ()
+        node.local_grads = ()
+    return node
+
+
+def _with_number(op: Op, a: Value | float, b: Value | float) -> Value:
+    if isinstance(a, Value):
+        return _make(with_constant(op, 1), (a,), (_as_number(op, b),))
+    if isinstance(b, Value):
+        return _make(with_constant(op, 0), (b,), (_as_number(op, a),))
+    raise TypeError(f"{op.name}: needs a Value among its inputs, got {a!r} and {b!r}")
+
+
+_new = object.__new__
+_data = attrgetter("data")
+_ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
+_NEG, _ABS, _POW, _POWER = OPS["neg"], OPS["abs"], OPS["pow"], OPS["power"]
+
+
+def _method(op: Op):
+    """The Value method for a one-input op of the table: `x.tanh()`, `x.leaky_relu(0.1)`."""
+    if not op.params:
+
+        def method(self: Value) -> Value:
+            return _make(op, (self,))
+
+    else:
+
+        def method(self: Value, *args: float, **params: float) -> Value:
+            if len(args) > len(op.params):
+                raise TypeError(f"{op.name}: takes at most {len(op.params)} param(s)")
+            params.update(zip(op.params, args))
+            return apply(op, self, **params)
+
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = f"{op.rule}.\n\nDomain: {op.domain}."
+    return method
+
+
+for _op in OPS.values():
+    if _op.arity == 1:
+        setattr(Value, _op.name, _method(_op))
+Value.swish = Value.silu
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block (in this thread or task) new nodes record no parents.
+
+    >>> x = Value(3.0)
+    >>> with no_grad():
+    ...     y = x * x
+    >>> y.data, y.parents
+    (9.0, ())
+    """
+    token = _recording.set(False)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
+def zero_grad(values: Iterable[Value]) -> None:
+    """Set the gradient of each value to 0, as before a new backward pass."""
+    for v in values:
+        v.grad = 0.0
+
+
+def _as_value(op: Op, x: object) -> Value:
+    if isinstance(x, Value):
+        return x
+    return Value(_as_number(op, x))
+
+
+def _as_number(op: Op, x: object) -> float:
+    if x.__class__ is not float and (isinstance(x, bool) or not isinstance(x, Real)):
+        raise TypeError(
+            f"{op.name}: expected a Value or a real number, got {x!r} ({type(x).__name__})"
+        )
+    x = float(x)
+    if x - x != 0.0:
+        raise ValueError(f"{op.name}: expected a finite number, got {x}")
+    return x
+
+
+def _check_data(x: object) -> float:
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"Value: data must be a real number, got {x!r} ({type(x).__name__})")
+    x = float(x)
+    if x - x != 0.0:
+        raise ValueError(f"Value: data must be a finite number, got {x}")
+    return x
+
+
+def _params(op: Op, given: dict[str, float]) -> tuple[float, ...]:
+    unknown = given.keys() - op.params.keys()
+    if unknown:
+        raise TypeError(f"{op.name}: unknown param {sorted(unknown)[0]!r}")
+    values = []
+    for name, default in op.params.items():
+        if name not in given and default is None:
+            raise TypeError(f"{op.name}: missing param {name!r}")
+        x = given.get(name, default)
+        if isinstance(x, bool) or not isinstance(x, Real):
+            raise TypeError(f"{op.name}: param {name} must be a real number, got {x!r}")
+        values.append(float(x))
+    return tuple(values)
+
+
+def _check_domain(op: Op, args: tuple[float, ...], out: float | None = None) -> None:
+    """Raise the error for `op` at `args`: a NaN input, outside the domain, or overflow."""
+    where = _show(op, args)
+    if any(x != x for x in args):
+        raise ValueError(f"{op.name}: an input is NaN ({where})")
+    if op.valid is not None and not op.valid(*args):
+        raise op.error(f"{op.name}: {where} is outside the domain {op.domain}")
+    if out is not None and out - out != 0.0:
+        raise OverflowError(f"{op.name}: the result at {where} is {out}, not a finite float")
+
+
+def _check_local_grads(op: Op, args: tuple[float, ...], local_grads: tuple[float, ...]) -> None:
+    for g in local_grads:
+        if g - g != 0.0:
+            raise OverflowError(
+                f"{op.name}: its local derivative at {_show(op, args)} is {g}, not a finite float"
+            )
+
+
+def _show(op: Op, args: tuple[float, ...]) -> str:
+    """`x = -1.0` or `a = 1.0, b = 0.0`: the op's inputs and params by name."""
+    if op.arity is None:
+        return "inputs " + ", ".join(map(repr, args))
+    if op.base is None:
+        names = ["x"] if op.arity == 1 else ["a", "b"]
+        pairs = list(zip(names + list(op.params), args))
+    elif op.constant_position == 1:
+        pairs = list(zip(["a", "b"], args))
+    else:
+        pairs = list(zip(["b", "a"], args))[::-1]
+    return ", ".join(f"{name} = {x!r}" for name, x in pairs)
+
+
+def _describe(node: Value) -> str:
+    name = node.label or (node.op.name if node.op else "leaf")
+    return f"{name!r} (data {node.data!r})"

@@ -1,0 +1,66 @@
+"""Shared test setup: hypothesis profiles and strict mode for optional dependencies.
+
+`make test` sets STEPGRAD_STRICT=1: there a missing optional dependency (torch) fails
+the tests that need it, and any skipped test fails the run. A plain `pytest` without
+torch skips those tests with a reason instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import autograd
+
+STRICT = os.environ.get("STEPGRAD_STRICT") == "1"
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, max_examples=50)
+settings.register_profile("thorough", deadline=None, max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+if not getattr(autograd, "__stepgrad__", False):
+    raise ImportError(
+        f"'autograd' was imported from {autograd.__file__}, which is not stepgrad's engine "
+        "(is HIPS autograd installed?): pip uninstall autograd"
+    )
+
+
+def require(name: str) -> ModuleType:
+    """Import an optional test dependency; skip without it, or fail in strict mode."""
+    if STRICT:
+        return importlib.import_module(name)
+    return pytest.importorskip(name, reason=f"{name} is not installed (pip install -e '.[test]')")
+
+
+@pytest.fixture(scope="session")
+def torch() -> ModuleType:
+    torch = require("torch")
+    torch.set_default_dtype(torch.float64)
+    return torch
+
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if STRICT and report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if STRICT and _skipped:
+        print(f"\nSTEPGRAD_STRICT=1: {len(_skipped)} test(s) skipped, which fails the run:")
+        for nodeid in _skipped:
+            print(f"  {nodeid}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

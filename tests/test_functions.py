@@ -1,0 +1,83 @@
+"""sum, maximum, logsumexp, softmax and log_softmax over lists of Values."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import autograd
+from autograd import Value
+
+logits = st.lists(st.floats(-50.0, 50.0), min_size=1, max_size=8)
+
+
+def test_sum_is_one_node_with_an_edge_per_term() -> None:
+    a, b = Value(1.0), Value(2.0)
+    s = autograd.sum([a, b, a, 4.0])
+    assert s.data == 8.0
+    assert s.op.symbol == "Σ" and len(s.parents) == 4
+    s.backward()
+    assert (a.grad, b.grad) == (2.0, 1.0)
+
+
+def test_sum_of_generator_and_of_nothing() -> None:
+    assert autograd.sum(Value(float(i)) for i in range(4)).data == 6.0
+    with pytest.raises(TypeError, match="sum: needs at least one input"):
+        autograd.sum([])
+
+
+def test_maximum_sends_the_gradient_to_the_larger_input() -> None:
+    """The lecture's max node: a router, 1 to the winner, 0 to the loser."""
+    a, b = Value(5.0), Value(3.0)
+    m = autograd.maximum(a, b)
+    m.backward()
+    assert (m.data, a.grad, b.grad) == (5.0, 1.0, 0.0)
+    c = Value(-1.0)
+    autograd.maximum(c, 0.0).backward()
+    assert c.grad == 0.0
+
+
+@given(xs=logits)
+def test_softmax_and_log_softmax_match_torch(xs: list[float], torch) -> None:
+    for function, reference in [
+        (autograd.softmax, torch.softmax),
+        (autograd.log_softmax, torch.log_softmax),
+    ]:
+        values = [Value(x) for x in xs]
+        outputs = function(values)
+        weights = [0.3 * i - 1.0 for i in range(len(xs))]
+        autograd.sum(w * o for w, o in zip(weights, outputs)).backward()
+        t = torch.tensor(xs, requires_grad=True)
+        expected = reference(t, 0)
+        (expected * torch.tensor(weights)).sum().backward()
+        assert [o.data for o in outputs] == pytest.approx(expected.tolist(), rel=1e-9, abs=1e-12)
+        assert [v.grad for v in values] == pytest.approx(t.grad.tolist(), rel=1e-7, abs=1e-10)
+
+
+@given(st.lists(st.floats(-1e300, 1e300), min_size=1, max_size=6))
+def test_log_softmax_and_logsumexp_never_overflow(xs: list[float]) -> None:
+    values = [Value(x) for x in xs]
+    outputs = autograd.log_softmax(values)
+    outputs[0].backward()
+    assert all(math.isfinite(o.data) and o.data <= 0.0 for o in outputs)
+    assert all(math.isfinite(v.grad) for v in values)
+    assert math.isfinite(autograd.logsumexp(values).data)
+
+
+def test_softmax_sums_to_one_and_is_shift_invariant() -> None:
+    p = autograd.softmax([Value(1000.0), Value(1001.0), Value(999.0)])
+    q = autograd.softmax([Value(0.0), Value(1.0), Value(-1.0)])
+    assert math.fsum(v.data for v in p) == pytest.approx(1.0, abs=1e-15)
+    assert [v.data for v in p] == pytest.approx([v.data for v in q], rel=1e-12)
+
+
+def test_cross_entropy_gradient_is_softmax_minus_one_hot() -> None:
+    """The lecture's multiclass result: ∂(-log softmax_t)/∂z_i = softmax_i - [i = t]."""
+    z = [Value(0.5), Value(-1.0), Value(2.0)]
+    loss = -autograd.log_softmax(z)[2]
+    loss.backward()
+    p = [v.data for v in autograd.softmax([0.5, -1.0, 2.0])]
+    assert [v.grad for v in z] == pytest.approx([p[0], p[1], p[2] - 1.0], rel=1e-12)
