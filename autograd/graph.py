@@ -6,6 +6,7 @@ none of them changes a node.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -29,8 +30,7 @@ def topological_order(root: Value) -> list[Value]:
     return sorted(seen, key=_index)
 
 
-def _index(node: Value) -> int:
-    return node.index
+_index = attrgetter("index")
 
 
 class Edge(NamedTuple):

@@ -13,8 +13,8 @@ gradient evenly between a tie's two inputs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 EXP_MAX = math.log(1.7976931348623157e308)
 
@@ -54,10 +54,10 @@ def with_constant(op: Op, position: int) -> Op:
     The number is the derived op's one param, so `x * 0.5` and `1 - x` are each one node
     with the single parent x, as in PyTorch: a constant has no gradient and no node.
     """
-    key = (op, position)
-    if key not in _WITH_CONSTANT:
-        _WITH_CONSTANT[key] = _fill(op, position)
-    return _WITH_CONSTANT[key]
+    try:
+        return _WITH_CONSTANT[op, position]
+    except KeyError:
+        return _WITH_CONSTANT.setdefault((op, position), _fill(op, position))
 
 
 _WITH_CONSTANT: dict[tuple[Op, int], Op] = {}
@@ -101,10 +101,13 @@ def _softplus(x: float) -> float:
 
 
 def _pow_grad(x: float, c: float) -> float:
-    """d x^c / dx = c x^(c-1), which is infinite at x = 0 when 0 < c < 1."""
-    if x != 0.0 or c >= 1.0 or c == 0.0:
-        return c * x ** (c - 1.0) if c != 0.0 else 0.0
-    return math.inf
+    """d x^c / dx = c x^(c-1); at x = 0 that is 0 for c = 0 or c > 1, 1 for c = 1, and
+    infinite for 0 < c < 1."""
+    if c == 0.0:
+        return 0.0
+    if x == 0.0 and c < 1.0:
+        return math.inf
+    return c * x ** (c - 1.0)
 
 
 def _pow_valid(x: float, c: float) -> bool:

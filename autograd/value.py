@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import itertools
-import math
 from collections.abc import Iterable, Iterator
 from numbers import Real
 from operator import attrgetter
@@ -39,7 +38,7 @@ class Value:
     ['a', 'a']
     """
 
-    __slots__ = ("data", "grad", "parents", "local_grads", "op", "params", "label", "index")
+    __slots__ = ("data", "grad", "index", "label", "local_grads", "op", "params", "parents")
 
     data: float
     grad: float
@@ -91,46 +90,46 @@ class Value:
                 parent.grad += local_grad * grad
 
     def __add__(self, other: Value | float) -> Value:
-        return _make(_ADD, (self, other))
+        return _binary(_ADD, self, other)
 
     def __radd__(self, other: float) -> Value:
-        return _make(_ADD, (other, self))
+        return _binary(_ADD, other, self)
 
     def __sub__(self, other: Value | float) -> Value:
-        return _make(_SUB, (self, other))
+        return _binary(_SUB, self, other)
 
     def __rsub__(self, other: float) -> Value:
-        return _make(_SUB, (other, self))
+        return _binary(_SUB, other, self)
 
     def __mul__(self, other: Value | float) -> Value:
-        return _make(_MUL, (self, other))
+        return _binary(_MUL, self, other)
 
     def __rmul__(self, other: float) -> Value:
-        return _make(_MUL, (other, self))
+        return _binary(_MUL, other, self)
 
     def __truediv__(self, other: Value | float) -> Value:
-        return _make(_DIV, (self, other))
+        return _binary(_DIV, self, other)
 
     def __rtruediv__(self, other: float) -> Value:
-        return _make(_DIV, (other, self))
+        return _binary(_DIV, other, self)
 
     def __pow__(self, exponent: Value | float) -> Value:
         """`x ** 2` is the op pow with the constant exponent 2; `x ** y` is power."""
         if isinstance(exponent, Value):
-            return _make(_POWER, (self, exponent))
-        return _make(_POW, (self,), (_as_number(_POW, exponent),))
+            return _binary(_POWER, self, exponent)
+        return _unary(_POW, self, (_as_number(_POW, exponent),))
 
     def __rpow__(self, base: float) -> Value:
-        return _make(_POWER, (base, self))
+        return _binary(_POWER, base, self)
 
     def __neg__(self) -> Value:
-        return _make(_NEG, (self,))
+        return _unary(_NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _make(_ABS, (self,))
+        return _unary(_ABS, self)
 
 
 def apply(op: Op, *inputs: Value | float, **params: float) -> Value:
@@ -148,59 +147,99 @@ def apply(op: Op, *inputs: Value | float, **params: float) -> Value:
         raise TypeError(f"{op.name}: takes {op.arity} input(s), got {len(inputs)}")
     constants = _params(op, params) if op.params or params else ()
     if op.arity == 2 and not constants:
-        return _make(op, inputs)
-    return _make(op, tuple(_as_value(op, x) for x in inputs), constants)
+        return _binary(op, *inputs)
+    if op.arity == 1:
+        return _unary(op, _as_value(op, inputs[0]), constants)
+    return _nary(op, tuple(_as_value(op, x) for x in inputs), constants)
 
 
-def _make(op: Op, parents: tuple[Value, ...], params: tuple[float, ...] = ()) -> Value:
-    """Make the node `op(*parents, *params)`: every node made by an op is made here.
+# Nodes are made by three functions of one shape, for one input, two inputs and any
+# number: compute the op, check inputs and result, then `_node`. Calling the table's
+# functions with explicit arguments instead of *args halves the cost of an op.
 
-    A number in one of two inputs becomes a param of the op `with_constant`. The inputs,
-    the result and the local derivatives are checked to be finite floats, so a value
-    outside the op's domain raises an error that names the op, the value and the valid
-    range, instead of leaving a NaN or an infinity in the graph.
-    """
-    if len(parents) == 1:
-        args = (parents[0].data, *params) if params else (parents[0].data,)
-    elif len(parents) == 2 and not params:
-        a, b = parents
-        if not (isinstance(a, Value) and isinstance(b, Value)):
-            return _with_number(op, a, b)
-        args = (a.data, b.data)
-    else:
-        args = (*map(_data, parents), *params)
+
+def _unary(op: Op, x: Value, params: tuple[float, ...] = ()) -> Value:
+    data = x.data
+    try:
+        out = op.forward(data, *params) if params else op.forward(data)
+    except (ArithmeticError, ValueError) as error:
+        raise _cannot_compute(op, (data, *params), error) from None
+    if out - out != 0.0 or data != data or (op.valid is not None and not op.valid(data, *params)):
+        _check_domain(op, (data, *params), out)
+    if not _recording.get():
+        return _node(op, out, (), (), params)
+    local_grads = op.local_grads(out, data, *params) if params else op.local_grads(out, data)
+    if local_grads[0] - local_grads[0] != 0.0:
+        _check_local_grads(op, (data, *params), local_grads)
+    return _node(op, out, (x,), local_grads, params)
+
+
+def _binary(op: Op, a: Value | float, b: Value | float) -> Value:
+    if not (isinstance(a, Value) and isinstance(b, Value)):
+        return _with_number(op, a, b)
+    x, y = a.data, b.data
+    try:
+        out = op.forward(x, y)
+    except (ArithmeticError, ValueError) as error:
+        raise _cannot_compute(op, (x, y), error) from None
+    if out - out != 0.0 or x != x or y != y or (op.valid is not None and not op.valid(x, y)):
+        _check_domain(op, (x, y), out)
+    if not _recording.get():
+        return _node(op, out, (), (), ())
+    local_grads = op.local_grads(out, x, y)
+    if local_grads[0] - local_grads[0] != 0.0 or local_grads[1] - local_grads[1] != 0.0:
+        _check_local_grads(op, (x, y), local_grads)
+    return _node(op, out, (a, b), local_grads, ())
+
+
+def _nary(op: Op, parents: tuple[Value, ...], params: tuple[float, ...]) -> Value:
+    args = (*map(_data, parents), *params)
     try:
         out = op.forward(*args)
     except (ArithmeticError, ValueError) as error:
-        _check_domain(op, args)
-        raise type(error)(f"{op.name}: cannot compute it at {_show(op, args)}: {error}") from None
+        raise _cannot_compute(op, args, error) from None
     total = sum(args, out)
     if total - total != 0.0 or (op.valid is not None and not op.valid(*args)):
         _check_domain(op, args, out)
+    if not _recording.get():
+        return _node(op, out, (), (), params)
+    local_grads = op.local_grads(out, *args)
+    total = sum(local_grads)
+    if total - total != 0.0:
+        _check_local_grads(op, args, local_grads)
+    return _node(op, out, parents, local_grads, params)
+
+
+def _node(
+    op: Op,
+    data: float,
+    parents: tuple[Value, ...],
+    local_grads: tuple[float, ...],
+    params: tuple[float, ...],
+) -> Value:
+    """The new node itself, made without `__init__`'s checks: its data is checked already."""
     node = _new(Value)
-    node.data = out
+    node.data = data
     node.grad = 0.0
+    node.parents = parents
+    node.local_grads = local_grads
     node.op = op
     node.params = params
     node.label = ""
     node.index = next(_creation)
-    if _recording.get():
-        node.parents = parents
-        node.local_grads = local_grads = op.local_grads(out, *args)
-        total = sum(local_grads)
-        if total - total != 0.0:
-            _check_local_grads(op, args, local_grads)
-    else:
-        node.parents = ()
-        node.local_grads = ()
     return node
 
 
 def _with_number(op: Op, a: Value | float, b: Value | float) -> Value:
+    """`x op 2.0` or `2.0 op x`: the number becomes the param of `with_constant(op, ...)`."""
     if isinstance(a, Value):
-        return _make(with_constant(op, 1), (a,), (_as_number(op, b),))
+        if b.__class__ is not float or b - b != 0.0:
+            b = _as_number(op, b)
+        return _unary(with_constant(op, 1), a, (b,))
     if isinstance(b, Value):
-        return _make(with_constant(op, 0), (b,), (_as_number(op, a),))
+        if a.__class__ is not float or a - a != 0.0:
+            a = _as_number(op, a)
+        return _unary(with_constant(op, 0), b, (a,))
     raise TypeError(f"{op.name}: needs a Value among its inputs, got {a!r} and {b!r}")
 
 
@@ -215,7 +254,7 @@ def _method(op: Op):
     if not op.params:
 
         def method(self: Value) -> Value:
-            return _make(op, (self,))
+            return _unary(op, self)
 
     else:
 
@@ -298,6 +337,12 @@ def _params(op: Op, given: dict[str, float]) -> tuple[float, ...]:
             raise TypeError(f"{op.name}: param {name} must be a real number, got {x!r}")
         values.append(float(x))
     return tuple(values)
+
+
+def _cannot_compute(op: Op, args: tuple[float, ...], error: Exception) -> Exception:
+    """The error for a forward function that raised: the domain's, or the original reworded."""
+    _check_domain(op, args)
+    return type(error)(f"{op.name}: cannot compute it at {_show(op, args)}: {error}")
 
 
 def _check_domain(op: Op, args: tuple[float, ...], out: float | None = None) -> None:

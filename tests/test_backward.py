@@ -20,7 +20,7 @@ def lecture_graph() -> tuple[Value, Value, Value]:
 
 
 def test_fan_out_sums_the_messages_of_every_use() -> None:
-    x, z1, y = lecture_graph()
+    x, _, y = lecture_graph()
     y.backward()
     s, c = math.sin(0.5), math.cos(0.5)
     z2 = 0.125
@@ -123,5 +123,7 @@ def test_an_overflowing_gradient_is_an_error_not_an_infinity() -> None:
     """Every value is finite, but d root / d x = 1e300 · tanh'(1) · 1e300 is not."""
     x = Value(1e-300, label="x")
     root = (x * 1e300).tanh() * 1e300
-    with pytest.raises(OverflowError, match=r"backward: the gradient of 'x' \(data 1e-300\) is inf"):
+    with pytest.raises(
+        OverflowError, match=r"backward: the gradient of 'x' \(data 1e-300\) is inf"
+    ):
         root.backward()

@@ -174,7 +174,9 @@ def test_sinc_derivative_is_accurate_near_zero(x: float) -> None:
     """Near 0, (cos x - sin x / x) / x cancels; the series keeps 13 digits."""
     v = Value(x)
     v.sinc().backward()
-    exact = sum((-1) ** k * 2 * k * x ** (2 * k - 1) / math.factorial(2 * k + 1) for k in range(1, 12))
+    exact = sum(
+        (-1) ** k * 2 * k * x ** (2 * k - 1) / math.factorial(2 * k + 1) for k in range(1, 12)
+    )
     assert v.grad == pytest.approx(exact, rel=1e-13, abs=1e-300)
 
 

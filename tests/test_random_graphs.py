@@ -44,7 +44,9 @@ def recipes(draw: st.DrawFn, ops: list[Op], max_steps: int = 10) -> tuple[list[f
         arity = op.arity or draw(st.integers(1, 4))
         node = st.integers(0, count - 1)
         operand = node if arity != 2 else st.one_of(node, node, node, st.floats(-2.0, 2.0))
-        operands = draw(st.tuples(*[operand] * arity).filter(lambda o: any(isinstance(i, int) for i in o)))
+        operands = draw(
+            st.tuples(*[operand] * arity).filter(lambda o: any(isinstance(i, int) for i in o))
+        )
         params = {name: draw(PARAMS[name]) for name in op.params}
         steps.append(Step(op, operands, params))
     return leaves, steps
