@@ -9,7 +9,7 @@ demo: $(VENV)/.installed-base
 	$(BIN)/python -m autograd
 
 test: $(VENV)/.installed-dev graphviz
-	STEPGRAD_STRICT=1 $(BIN)/python -m pytest
+	STEPGRAD_STRICT=1 $(BIN)/python -m pytest --nbmake
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
