@@ -9,13 +9,16 @@
 """
 
 from autograd._origin import warn_if_shadowed
-from autograd.functions import log_softmax, logsumexp, maximum, softmax, sum
+from autograd.functions import log_softmax, logsumexp, maximum, softmax
+from autograd.functions import sum as sum
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import Edge, edges, topological_order
 from autograd.ops import OPS, Op, with_constant
-from autograd.value import Value, apply, no_grad, zero_grad
+from autograd.value import Value, apply, enable_grad, no_grad, zero_grad
 
 __stepgrad__ = True
+
+# `sum` is left out of __all__ so that `from autograd import *` keeps the builtin sum.
 
 __all__ = [
     "OPS",
@@ -25,13 +28,13 @@ __all__ = [
     "Value",
     "apply",
     "edges",
+    "enable_grad",
     "gradcheck",
     "log_softmax",
     "logsumexp",
     "maximum",
     "no_grad",
     "softmax",
-    "sum",
     "topological_order",
     "with_constant",
     "zero_grad",

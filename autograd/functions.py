@@ -1,8 +1,8 @@
 """Functions of several Values: n-ary sum, the lectures' max node, and softmax.
 
 softmax and log_softmax are built from table ops, so a drawing shows how they are made,
-and both subtract the largest input before any exponential: neither overflows for any
-finite input.
+and both subtract the largest input before any exponential: neither overflows for finite
+inputs whose differences are finite floats.
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
 
 
 def log_softmax(values: Iterable[Value | float]) -> list[Value]:
-    """log softmax_i = x_i - logsumexp(x): finite for any finite inputs.
+    """log softmax_i = x_i - logsumexp(x): finite while the differences x_i - x_j are.
 
     >>> [round(v.data, 4) for v in log_softmax([Value(0.0), Value(1000.0)])]
     [-1000.0, 0.0]
     """
-    values = [x if isinstance(x, Value) else Value(x) for x in values]
+    values = _values("log_softmax", values)
     lse = logsumexp(values)
     return [x - lse for x in values]
 
@@ -59,8 +59,15 @@ def softmax(values: Iterable[Value | float]) -> list[Value]:
     >>> [p.data for p in softmax([Value(1.0), Value(1.0)])]
     [0.5, 0.5]
     """
-    values = [x if isinstance(x, Value) else Value(x) for x in values]
+    values = _values("softmax", values)
     m = max(x.data for x in values)
     exps = [(x - m).exp() for x in values]
     total = sum(exps)
     return [e / total for e in exps]
+
+
+def _values(name: str, values: Iterable[Value | float]) -> list[Value]:
+    values = [x if isinstance(x, Value) else Value(x) for x in values]
+    if not values:
+        raise TypeError(f"{name}: needs at least one input")
+    return values

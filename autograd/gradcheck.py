@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from autograd.value import Value, no_grad
+from autograd.value import Value, enable_grad, no_grad
 
 
 class GradcheckError(AssertionError):
@@ -34,9 +34,12 @@ def gradcheck(
     >>> gradcheck(lambda x, y: x * y.sin(), [2.0, 0.5])
     True
     """
-    point = [x.data if isinstance(x, Value) else float(x) for x in inputs]
-    leaves = [Value(x) for x in point]
-    out = f(*leaves)
+    if not eps > 0.0:
+        raise ValueError(f"gradcheck: eps must be a positive number, got {eps!r}")
+    leaves = [Value(x.data if isinstance(x, Value) else x) for x in inputs]
+    point = [leaf.data for leaf in leaves]
+    with enable_grad():
+        out = f(*leaves)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {out!r} ({type(out).__name__})")
     out.backward()

@@ -27,7 +27,8 @@ class Op:
     op's constant parameters with their defaults (None: required), passed after the inputs.
     `valid(*inputs, *params)` is False outside the domain that `domain` states in words;
     there `error` is raised. `kink(*inputs, *params)` is the distance to the nearest point
-    where the derivative jumps, so finite differences can keep away from it.
+    where the derivative jumps, so finite differences can keep away from it. `aliases`
+    are other names of the op's Value method (silu is also swish).
 
     An op made by `with_constant` has the table op it comes from as `base`, and the
     position of the input that a number fills as `constant_position`.
@@ -44,6 +45,7 @@ class Op:
     error: type[Exception] = ValueError
     params: dict[str, float | None] = field(default_factory=dict)
     kink: Callable[..., float] | None = None
+    aliases: tuple[str, ...] = ()
     base: Op | None = None
     constant_position: int | None = None
 
@@ -95,26 +97,60 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _sigmoid_grad(out: float, x: float) -> float:
+    """σ'(x) = σ(x) (1 - σ(x)) = σ(x) σ(-x); for x > 0, 1 - σ(x) would cancel to 0."""
+    return out * (1.0 - out) if x <= 0.0 else out * _sigmoid(-x)
+
+
+def _sech2(x: float) -> float:
+    """sech²(x) = 1 - tanh(x)² = 4 e^-2|x| / (1 + e^-2|x|)², accurate far into the tails."""
+    e = math.exp(-2.0 * abs(x))
+    return 4.0 * e / ((1.0 + e) * (1.0 + e))
+
+
+def _tanh_grad(out: float, x: float) -> float:
+    """tanh'(x) = 1 - tanh(x)²: from `out` near 0, from sech² where 1 - out² cancels."""
+    return 1.0 - out * out if abs(x) < 0.5 else _sech2(x)
+
+
 def _softplus(x: float) -> float:
     """ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|): no overflow for large x."""
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-def _pow_grad(x: float, c: float) -> float:
-    """d x^c / dx = c x^(c-1); at x = 0 that is 0 for c = 0 or c > 1, 1 for c = 1, and
-    infinite for 0 < c < 1."""
-    if c == 0.0:
+def _silu_grad(x: float) -> float:
+    """silu'(x) = σ(x) (1 + x (1 - σ(x))), with 1 - σ(x) = σ(-x) so nothing cancels."""
+    return _sigmoid(x) * (1.0 + x * _sigmoid(-x))
+
+
+def _mish_grad(x: float) -> float:
+    """mish'(x) = tanh(sp) + x σ(x) sech²(sp), with sp = softplus(x)."""
+    sp = _softplus(x)
+    return math.tanh(sp) + x * _sigmoid(x) * _sech2(sp)
+
+
+def _pow_grad(out: float, x: float, c: float) -> float:
+    """d x^c / dx = c x^(c-1); at x = 0 it is 0 for c = 0 or c > 1, 1 for c = 1, and
+    infinite for 0 < c < 1. Where c - 1 rounds to c (|c| ≥ 2⁵³) it is c · out / x."""
+    if x != 0.0:
+        return c * x ** (c - 1.0) if abs(c) < 2.0**53 else c * out / x
+    if c == 0.0 or c > 1.0:
         return 0.0
-    if x == 0.0 and c < 1.0:
-        return math.inf
-    return c * x ** (c - 1.0)
+    return 1.0 if c == 1.0 else math.inf
 
 
 def _pow_valid(x: float, c: float) -> bool:
+    """x^c is real for x > 0, for x < 0 only with an integer c, and 0^c needs c ≥ 0."""
     return x > 0.0 or (x < 0.0 and c == int(c)) or (x == 0.0 and c >= 0.0)
 
 
+def _power_grads(out: float, a: float, b: float) -> tuple[float, float]:
+    """∂(a^b)/∂a = b a^(b-1), ∂(a^b)/∂b = a^b ln a, which is 0 at a = 0 (where a^b = 0)."""
+    return _pow_grad(out, a, b), (out * math.log(a) if a > 0.0 else 0.0)
+
+
 def _sinc(x: float) -> float:
+    """sinc(x) = sin(x) / x, and its limit 1 at x = 0."""
     return math.sin(x) / x if x != 0.0 else 1.0
 
 
@@ -127,12 +163,6 @@ def _sinc_grad(out: float, x: float) -> float:
     return (math.cos(x) - out) / x
 
 
-def _mish_grad(x: float) -> float:
-    """mish'(x) = tanh(sp) + x σ(x) (1 - tanh(sp)^2), with sp = softplus(x)."""
-    t = math.tanh(_softplus(x))
-    return t + x * _sigmoid(x) * (1.0 - t * t)
-
-
 def _logsumexp(*xs: float) -> float:
     """ln Σ e^x_i = m + ln Σ e^(x_i - m), m = max x_i: no term overflows."""
     m = max(xs)
@@ -140,6 +170,7 @@ def _logsumexp(*xs: float) -> float:
 
 
 def _maximum_grads(out: float, a: float, b: float) -> tuple[float, float]:
+    """The max node routes the gradient: (1, 0) if a > b, (0, 1) if b > a, (½, ½) on a tie."""
     if a == b:
         return 0.5, 0.5
     return (1.0, 0.0) if a > b else (0.0, 1.0)
@@ -196,7 +227,7 @@ OPS: dict[str, Op] = {
             symbol="**",
             arity=1,
             forward=lambda x, exponent: x**exponent,
-            local_grads=lambda out, x, exponent: (_pow_grad(x, exponent),),
+            local_grads=lambda out, x, exponent: (_pow_grad(out, x, exponent),),
             rule="d(x^c)/dx = c · x^(c-1)",
             domain="x > 0, or x < 0 with an integer exponent, or x = 0 with exponent ≥ 0",
             valid=_pow_valid,
@@ -207,10 +238,10 @@ OPS: dict[str, Op] = {
             symbol="**",
             arity=2,
             forward=lambda a, b: a**b,
-            local_grads=lambda out, a, b: (b * a ** (b - 1.0), out * math.log(a)),
+            local_grads=_power_grads,
             rule="∂(a^b)/∂a = b · a^(b-1), ∂(a^b)/∂b = a^b · ln a",
-            domain="a > 0",
-            valid=lambda a, b: a > 0.0,
+            domain="a > 0, or a = 0 with b > 0",
+            valid=lambda a, b: a > 0.0 or (a == 0.0 and b > 0.0),
         ),
         Op(
             name="abs",
@@ -309,8 +340,8 @@ OPS: dict[str, Op] = {
             symbol="elu",
             arity=1,
             forward=lambda x, alpha: x if x > 0.0 else alpha * math.expm1(x),
-            local_grads=lambda out, x, alpha: (1.0 if x > 0.0 else out + alpha,),
-            rule="f(x) = x if x > 0 else α(e^x - 1), f'(x) = 1 if x > 0 else f(x) + α",
+            local_grads=lambda out, x, alpha: (1.0 if x > 0.0 else alpha * math.exp(x),),
+            rule="f(x) = x if x > 0 else α(e^x - 1), f'(x) = 1 if x > 0 else f(x) + α = α e^x",
             params={"alpha": 1.0},
             kink=lambda x, alpha: abs(x),
         ),
@@ -319,7 +350,7 @@ OPS: dict[str, Op] = {
             symbol="σ",
             arity=1,
             forward=_sigmoid,
-            local_grads=lambda out, x: (out * (1.0 - out),),
+            local_grads=lambda out, x: (_sigmoid_grad(out, x),),
             rule="σ(x) = 1 / (1 + e^-x), σ'(x) = σ(x) (1 - σ(x))",
         ),
         Op(
@@ -327,7 +358,7 @@ OPS: dict[str, Op] = {
             symbol="tanh",
             arity=1,
             forward=math.tanh,
-            local_grads=lambda out, x: (1.0 - out * out,),
+            local_grads=lambda out, x: (_tanh_grad(out, x),),
             rule="tanh'(x) = 1 - tanh(x)²",
         ),
         Op(
@@ -367,8 +398,9 @@ OPS: dict[str, Op] = {
             symbol="silu",
             arity=1,
             forward=lambda x: x * _sigmoid(x),
-            local_grads=lambda out, x: (_sigmoid(x) * (1.0 + x * (1.0 - _sigmoid(x))),),
+            local_grads=lambda out, x: (_silu_grad(x),),
             rule="silu(x) = x σ(x) (swish), silu'(x) = σ(x) (1 + x (1 - σ(x)))",
+            aliases=("swish",),
         ),
         Op(
             name="mish",
@@ -376,7 +408,7 @@ OPS: dict[str, Op] = {
             arity=1,
             forward=lambda x: x * math.tanh(_softplus(x)),
             local_grads=lambda out, x: (_mish_grad(x),),
-            rule="mish(x) = x tanh(softplus(x)), mish'(x) = tanh(sp) + x σ(x) (1 - tanh(sp)²)",
+            rule="mish(x) = x tanh(sp), sp = softplus(x), mish'(x) = tanh(sp) + x σ(x) sech²(sp)",
         ),
         Op(
             name="sinc",

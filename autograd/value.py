@@ -51,7 +51,7 @@ class Value:
 
     def __init__(self, data: float, label: str = "") -> None:
         if data.__class__ is not float or data - data != 0.0:
-            data = _check_data(data)
+            data = _number("Value", data, "a real number")
         self.data = data
         self.grad = 0.0
         self.parents = ()
@@ -70,15 +70,16 @@ class Value:
         """Seed d self / d self = 1 and send every edge its message, consumers first.
 
         A node's gradient is complete once every node that uses it has sent its message,
-        so nodes are visited in reverse topological order. Leaves accumulate gradients
-        across calls (as in PyTorch); intermediate nodes are recomputed on each call, so
-        calling backward twice gives the leaves exactly twice the gradient.
+        so nodes are visited in reverse topological order. Afterwards each node's grad is
+        d self / d node. Leaves (Values made directly, or under `no_grad`) add this pass to
+        the gradient they had, as in PyTorch, so calling backward twice gives them exactly
+        twice the gradient; intermediate nodes hold this pass's gradient only.
         """
         order = topological_order(self)
+        earlier = [(node, node.grad) for node in order if not node.parents]
         for node in order:
-            if node.parents:
-                node.grad = 0.0
-        self.grad += 1.0
+            node.grad = 0.0
+        self.grad = 1.0
         for node in reversed(order):
             grad = node.grad
             if grad - grad != 0.0:
@@ -88,6 +89,8 @@ class Value:
                 )
             for parent, local_grad in zip(node.parents, node.local_grads):
                 parent.grad += local_grad * grad
+        for leaf, grad in earlier:
+            leaf.grad += grad
 
     def __add__(self, other: Value | float) -> Value:
         return _binary(_ADD, self, other)
@@ -117,7 +120,7 @@ class Value:
         """`x ** 2` is the op pow with the constant exponent 2; `x ** y` is power."""
         if isinstance(exponent, Value):
             return _binary(_POWER, self, exponent)
-        return _unary(_POW, self, (_as_number(_POW, exponent),))
+        return _unary(_POW, self, (_number(_POW.name, exponent, "a real number"),))
 
     def __rpow__(self, base: float) -> Value:
         return _binary(_POWER, base, self)
@@ -168,9 +171,12 @@ def _unary(op: Op, x: Value, params: tuple[float, ...] = ()) -> Value:
         _check_domain(op, (data, *params), out)
     if not _recording.get():
         return _node(op, out, (), (), params)
-    local_grads = op.local_grads(out, data, *params) if params else op.local_grads(out, data)
+    try:
+        local_grads = op.local_grads(out, data, *params) if params else op.local_grads(out, data)
+    except ArithmeticError as error:
+        raise _cannot_differentiate(op, (data, *params), error) from None
     if local_grads[0] - local_grads[0] != 0.0:
-        _check_local_grads(op, (data, *params), local_grads)
+        raise _cannot_differentiate(op, (data, *params), local_grads)
     return _node(op, out, (x,), local_grads, params)
 
 
@@ -186,9 +192,12 @@ def _binary(op: Op, a: Value | float, b: Value | float) -> Value:
         _check_domain(op, (x, y), out)
     if not _recording.get():
         return _node(op, out, (), (), ())
-    local_grads = op.local_grads(out, x, y)
+    try:
+        local_grads = op.local_grads(out, x, y)
+    except ArithmeticError as error:
+        raise _cannot_differentiate(op, (x, y), error) from None
     if local_grads[0] - local_grads[0] != 0.0 or local_grads[1] - local_grads[1] != 0.0:
-        _check_local_grads(op, (x, y), local_grads)
+        raise _cannot_differentiate(op, (x, y), local_grads)
     return _node(op, out, (a, b), local_grads, ())
 
 
@@ -203,10 +212,13 @@ def _nary(op: Op, parents: tuple[Value, ...], params: tuple[float, ...]) -> Valu
         _check_domain(op, args, out)
     if not _recording.get():
         return _node(op, out, (), (), params)
-    local_grads = op.local_grads(out, *args)
+    try:
+        local_grads = op.local_grads(out, *args)
+    except ArithmeticError as error:
+        raise _cannot_differentiate(op, args, error) from None
     total = sum(local_grads)
     if total - total != 0.0:
-        _check_local_grads(op, args, local_grads)
+        raise _cannot_differentiate(op, args, local_grads)
     return _node(op, out, parents, local_grads, params)
 
 
@@ -234,11 +246,11 @@ def _with_number(op: Op, a: Value | float, b: Value | float) -> Value:
     """`x op 2.0` or `2.0 op x`: the number becomes the param of `with_constant(op, ...)`."""
     if isinstance(a, Value):
         if b.__class__ is not float or b - b != 0.0:
-            b = _as_number(op, b)
+            b = _number(op.name, b)
         return _unary(with_constant(op, 1), a, (b,))
     if isinstance(b, Value):
         if a.__class__ is not float or a - a != 0.0:
-            a = _as_number(op, a)
+            a = _number(op.name, a)
         return _unary(with_constant(op, 0), b, (a,))
     raise TypeError(f"{op.name}: needs a Value among its inputs, got {a!r} and {b!r}")
 
@@ -271,8 +283,8 @@ def _method(op: Op):
 
 for _op in OPS.values():
     if _op.arity == 1:
-        setattr(Value, _op.name, _method(_op))
-Value.swish = Value.silu
+        for _name in (_op.name, *_op.aliases):
+            setattr(Value, _name, _method(_op))
 
 
 @contextlib.contextmanager
@@ -292,6 +304,16 @@ def no_grad() -> Iterator[None]:
         _recording.reset(token)
 
 
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record parents again inside a `no_grad()` block, as `torch.enable_grad` does."""
+    token = _recording.set(True)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
 def zero_grad(values: Iterable[Value]) -> None:
     """Set the gradient of each value to 0, as before a new backward pass."""
     for v in values:
@@ -301,26 +323,19 @@ def zero_grad(values: Iterable[Value]) -> None:
 def _as_value(op: Op, x: object) -> Value:
     if isinstance(x, Value):
         return x
-    return Value(_as_number(op, x))
+    return Value(_number(op.name, x))
 
 
-def _as_number(op: Op, x: object) -> float:
-    if x.__class__ is not float and (isinstance(x, bool) or not isinstance(x, Real)):
-        raise TypeError(
-            f"{op.name}: expected a Value or a real number, got {x!r} ({type(x).__name__})"
-        )
-    x = float(x)
-    if x - x != 0.0:
-        raise ValueError(f"{op.name}: expected a finite number, got {x}")
-    return x
-
-
-def _check_data(x: object) -> float:
+def _number(where: str, x: object, expected: str = "a Value or a real number") -> float:
+    """`x` as a finite float, or a TypeError or ValueError that starts with `where`."""
     if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"Value: data must be a real number, got {x!r} ({type(x).__name__})")
-    x = float(x)
+        raise TypeError(f"{where}: expected {expected}, got {x!r} ({type(x).__name__})")
+    try:
+        x = float(x)
+    except OverflowError:
+        raise ValueError(f"{where}: {x!r} is too large for a float") from None
     if x - x != 0.0:
-        raise ValueError(f"Value: data must be a finite number, got {x}")
+        raise ValueError(f"{where}: expected a finite number, got {x}")
     return x
 
 
@@ -332,10 +347,9 @@ def _params(op: Op, given: dict[str, float]) -> tuple[float, ...]:
     for name, default in op.params.items():
         if name not in given and default is None:
             raise TypeError(f"{op.name}: missing param {name!r}")
-        x = given.get(name, default)
-        if isinstance(x, bool) or not isinstance(x, Real):
-            raise TypeError(f"{op.name}: param {name} must be a real number, got {x!r}")
-        values.append(float(x))
+        values.append(
+            _number(f"{op.name}: param {name}", given.get(name, default), "a real number")
+        )
     return tuple(values)
 
 
@@ -356,12 +370,14 @@ def _check_domain(op: Op, args: tuple[float, ...], out: float | None = None) -> 
         raise OverflowError(f"{op.name}: the result at {where} is {out}, not a finite float")
 
 
-def _check_local_grads(op: Op, args: tuple[float, ...], local_grads: tuple[float, ...]) -> None:
-    for g in local_grads:
-        if g - g != 0.0:
-            raise OverflowError(
-                f"{op.name}: its local derivative at {_show(op, args)} is {g}, not a finite float"
-            )
+def _cannot_differentiate(
+    op: Op, args: tuple[float, ...], problem: tuple[float, ...] | Exception
+) -> ValueError:
+    """The error for local derivatives that are not finite floats, such as √x' at 0."""
+    return ValueError(
+        f"{op.name}: the local derivatives at {_show(op, args)} are not finite ({problem}); "
+        f"{op.rule}. For the value alone, compute it under no_grad()"
+    )
 
 
 def _show(op: Op, args: tuple[float, ...]) -> str:

@@ -24,7 +24,7 @@ CLOSED_FORMS: dict[str, Callable[..., float]] = {
     "div": lambda a, b: a / b,
     "neg": lambda x: -x,
     "pow": lambda x, c: x**c,
-    "power": lambda a, b: math.exp(b * math.log(a)),
+    "power": lambda a, b: a**b,
     "abs": lambda x: x if x >= 0 else -x,
     "exp": lambda x: e**x,
     "log": math.log,
@@ -61,6 +61,39 @@ LECTURE_DERIVATIVES: dict[str, Callable[..., float]] = {
     "elu": lambda x, alpha: CLOSED_FORMS["elu"](x, alpha) + alpha if x < 0 else 1.0,
     "softplus": lambda x: 1 / (1 + e**-x),
 }
+
+
+def mpmath_function(name: str) -> Callable[..., object]:
+    """Op `name` (one input) in mpmath, for 40-digit references of values and derivatives."""
+    import mpmath as mp
+
+    sigmoid = lambda x: 1 / (1 + mp.exp(-x))  # noqa: E731
+    softplus = lambda x: mp.log1p(mp.exp(x))  # noqa: E731
+    functions: dict[str, Callable[..., object]] = {
+        "neg": lambda x: -x,
+        "pow": lambda x, c: mp.power(x, c),
+        "abs": mp.fabs,
+        "exp": mp.exp,
+        "log": mp.log,
+        "sqrt": mp.sqrt,
+        "sin": mp.sin,
+        "cos": mp.cos,
+        "identity": lambda x: x,
+        "step": lambda x: mp.mpf(0 if x < 0 else 1),
+        "relu": lambda x: max(mp.mpf(0), x),
+        "leaky_relu": lambda x, alpha: x if x > 0 else alpha * x,
+        "elu": lambda x, alpha: x if x > 0 else alpha * mp.expm1(x),
+        "sigmoid": sigmoid,
+        "tanh": mp.tanh,
+        "softplus": softplus,
+        "log_sigmoid": lambda x: -mp.log1p(mp.exp(-x)),
+        "softsign": lambda x: x / (1 + mp.fabs(x)),
+        "arctan": mp.atan,
+        "silu": lambda x: x * sigmoid(x),
+        "mish": lambda x: x * mp.tanh(softplus(x)),
+        "sinc": lambda x: mp.sin(x) / x if x != 0 else mp.mpf(1),
+    }
+    return functions[name]
 
 
 def torch_function(torch: ModuleType, name: str) -> Callable[..., object] | None:
@@ -130,7 +163,7 @@ def _inside(op: Op, args: tuple[float, ...]) -> bool:
         return False
     if op.kink is not None and op.kink(*args) < 1e-3:
         return False
-    return not (op.name == "power" and abs(args[1] * math.log(args[0])) > 50)
+    return not (op.name == "power" and args[0] > 0.0 and abs(args[1] * math.log(args[0])) > 50)
 
 
 def split(op: Op, args: tuple[float, ...]) -> tuple[tuple[float, ...], dict[str, float]]:

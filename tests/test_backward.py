@@ -38,6 +38,43 @@ def test_backward_twice_doubles_leaves_exactly() -> None:
     assert z1.grad == z1_once
 
 
+def test_backward_twice_is_exact_where_messages_round() -> None:
+    """0.1 + 0.2 rounds: adding the second pass message by message would not give 2g."""
+    x = Value(1.0)
+    y = x * 0.1 + x * 0.2
+    y.backward()
+    once = x.grad
+    y.backward()
+    assert x.grad == 2 * once
+
+
+def test_backward_from_an_intermediate_node() -> None:
+    """Each call's grads are d root / d node for that call's root."""
+    x = Value(2.0)
+    h = x * x
+    y = h * 3.0
+    y.backward()
+    assert (h.grad, x.grad) == (3.0, 12.0)
+    h.backward()
+    assert (h.grad, x.grad) == (1.0, 16.0)
+
+
+def test_a_node_made_under_no_grad_is_a_constant_leaf() -> None:
+    x = Value(2.0)
+    with no_grad():
+        c = x * x
+    y = c * x
+    y.backward()
+    assert (c.parents, c.grad, x.grad) == ((), 2.0, 4.0)
+
+
+def test_enable_grad_records_inside_no_grad() -> None:
+    x = Value(2.0)
+    with no_grad(), autograd.enable_grad():
+        y = x * x
+    assert y.parents == (x, x)
+
+
 def test_backward_matches_torch_accumulation(torch) -> None:
     t = torch.tensor(0.5, requires_grad=True)
     for _ in range(3):

@@ -81,3 +81,15 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot() -> None:
     loss.backward()
     p = [v.data for v in autograd.softmax([0.5, -1.0, 2.0])]
     assert [v.grad for v in z] == pytest.approx([p[0], p[1], p[2] - 1.0], rel=1e-12)
+
+
+@pytest.mark.parametrize("function", [autograd.softmax, autograd.log_softmax, autograd.logsumexp])
+def test_functions_of_nothing_say_so(function) -> None:
+    with pytest.raises(TypeError, match=r"\w+: needs at least one input"):
+        function([])
+
+
+def test_star_import_keeps_the_builtin_sum() -> None:
+    namespace: dict[str, object] = {}
+    exec("from autograd import *", namespace)
+    assert "sum" not in namespace and "Value" in namespace

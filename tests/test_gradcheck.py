@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from autograd import OPS, GradcheckError, Value, apply, gradcheck
+from autograd import OPS, GradcheckError, Value, apply, gradcheck, no_grad
 
 
 def test_passes_a_correct_function_of_floats_and_values() -> None:
@@ -48,3 +48,19 @@ def test_tolerances_are_torch_style() -> None:
 def test_f_must_return_a_value() -> None:
     with pytest.raises(TypeError, match=r"gradcheck: f must return a Value, got 1\.0"):
         gradcheck(lambda x: 1.0, [0.5])
+
+
+def test_works_inside_no_grad() -> None:
+    with no_grad():
+        assert gradcheck(lambda x: x * x, [1.0])
+
+
+@pytest.mark.parametrize("bad", ["1.5", True, None])
+def test_inputs_must_be_numbers(bad: object) -> None:
+    with pytest.raises(TypeError, match="Value: expected a real number"):
+        gradcheck(lambda x: x * x, [bad])
+
+
+def test_eps_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="gradcheck: eps must be a positive number, got 0"):
+        gradcheck(lambda x: x * x, [1.0], eps=0)

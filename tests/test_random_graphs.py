@@ -122,3 +122,17 @@ def test_share_of_recipes_with_fan_out() -> None:
 
     collect()
     assert sum(seen) / len(seen) > 0.3
+
+
+@given(recipes(SMOOTH))
+def test_backward_twice_doubles_every_leaf_exactly(recipe: tuple[list[float], list[Step]]) -> None:
+    leaves_data, steps = recipe
+    leaves = [Value(x) for x in leaves_data]
+    try:
+        root = build(steps, leaves)
+    except OverflowError:
+        reject()
+    root.backward()
+    once = [leaf.grad for leaf in leaves]
+    root.backward()
+    assert [leaf.grad for leaf in leaves] == [2 * g for g in once]
