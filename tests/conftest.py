@@ -50,6 +50,11 @@ def torch() -> ModuleType:
     return torch
 
 
+@pytest.fixture(scope="session")
+def micrograd() -> ModuleType:
+    return require("micrograd")
+
+
 _skipped: list[str] = []
 
 
