@@ -9,7 +9,7 @@
 """
 
 from autograd._origin import warn_if_shadowed
-from autograd.functions import log_softmax, logsumexp, maximum, softmax
+from autograd.functions import dot, log_softmax, logsumexp, maximum, softmax
 from autograd.functions import sum as sum
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import Edge, edges, topological_order
@@ -27,6 +27,7 @@ __all__ = [
     "Op",
     "Value",
     "apply",
+    "dot",
     "edges",
     "enable_grad",
     "gradcheck",

@@ -7,10 +7,10 @@ inputs whose differences are finite floats.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from autograd.ops import OPS
-from autograd.value import Value, apply
+from autograd.value import Value, _as_value, _nary, apply
 
 
 def sum(values: Iterable[Value | float]) -> Value:
@@ -20,6 +20,34 @@ def sum(values: Iterable[Value | float]) -> Value:
     6.0
     """
     return apply(OPS["sum"], *values)
+
+
+def dot(weights: Sequence[Value], inputs: Sequence[Value | float]) -> Value:
+    """Σ_i w_i x_i as one node, the weighted sum of the lectures' neuron figures.
+
+    Its parents are the weights, then the inputs that are Values; inputs given as numbers
+    are constants (the node's `params`), as the pixels of an image are. ∂/∂w_i = x_i,
+    ∂/∂x_i = w_i.
+
+    >>> w = [Value(0.5), Value(-1.0)]
+    >>> z = dot(w, [2.0, 3.0])
+    >>> z.backward()
+    >>> z.data, [wi.grad for wi in w], z.params
+    (-2.0, [2.0, 3.0], (2.0, 3.0))
+    """
+    weights, inputs = tuple(weights), tuple(inputs)
+    if len(weights) != len(inputs) or not weights:
+        raise ValueError(
+            "dot: needs as many weights as inputs, at least one; "
+            f"got {len(weights)} and {len(inputs)}"
+        )
+    if not _all_values(weights):
+        raise TypeError("dot: the weights must be Values")
+    if _all_values(inputs):
+        return _nary(_DOT, weights + inputs, ())
+    if set(map(type, inputs)) <= {float, int}:
+        return _nary(_DOT, weights, tuple(map(float, inputs)))
+    return _nary(_DOT, weights + tuple(_as_value(_DOT, x) for x in inputs), ())
 
 
 def maximum(a: Value | float, b: Value | float) -> Value:
@@ -71,3 +99,10 @@ def _values(name: str, values: Iterable[Value | float]) -> list[Value]:
     if not values:
         raise TypeError(f"{name}: needs at least one input")
     return values
+
+
+_DOT = OPS["dot"]
+
+
+def _all_values(items: tuple[object, ...]) -> bool:
+    return set(map(type, items)) <= {Value} or all(isinstance(x, Value) for x in items)

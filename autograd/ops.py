@@ -13,6 +13,7 @@ gradient evenly between a tie's two inputs.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -167,6 +168,18 @@ def _logsumexp(*xs: float) -> float:
     """ln Σ e^x_i = m + ln Σ e^(x_i - m), m = max x_i: no term overflows."""
     m = max(xs)
     return m + math.log(math.fsum(math.exp(x - m) for x in xs))
+
+
+def _dot(*args: float) -> float:
+    """Σ_i w_i x_i over the inputs w_1..w_n, x_1..x_n, summed exactly (fsum)."""
+    n = len(args) // 2
+    return math.fsum(map(operator.mul, args[:n], args[n:]))
+
+
+def _dot_grads(out: float, *args: float) -> tuple[float, ...]:
+    """∂(Σ w_j x_j)/∂w_i = x_i and ∂/∂x_i = w_i: the weights' and inputs' data, swapped."""
+    n = len(args) // 2
+    return args[n:] + args[:n]
 
 
 def _maximum_grads(out: float, a: float, b: float) -> tuple[float, float]:
@@ -434,6 +447,17 @@ OPS: dict[str, Op] = {
             forward=lambda *xs: math.fsum(xs),
             local_grads=lambda out, *xs: (1.0,) * len(xs),
             rule="∂(Σ x_j)/∂x_i = 1",
+        ),
+        Op(
+            name="dot",
+            symbol="Σ w·x",
+            arity=None,
+            forward=_dot,
+            local_grads=_dot_grads,
+            rule="z = Σ_i w_i x_i: ∂z/∂w_i = x_i, ∂z/∂x_i = w_i",
+            domain="weights w_1..w_n, then as many inputs x_1..x_n",
+            valid=lambda *args: len(args) % 2 == 0,
+            error=TypeError,
         ),
         Op(
             name="logsumexp",

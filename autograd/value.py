@@ -141,8 +141,9 @@ def apply(op: Op, *inputs: Value | float, **params: float) -> Value:
     >>> apply(OPS["leaky_relu"], Value(-2.0), alpha=0.1).data
     -0.2
 
-    A number in one of two inputs is a constant of the op (see `with_constant`); in an
-    op of any number of inputs it becomes a leaf Value.
+    A number in one of two inputs is a constant of the op (see `with_constant`). In an op
+    of any number of inputs, the numbers after the last Value are its constants (its
+    `params`), and a number before a Value becomes a leaf Value.
     """
     if op.arity is None and not inputs:
         raise TypeError(f"{op.name}: needs at least one input")
@@ -153,6 +154,14 @@ def apply(op: Op, *inputs: Value | float, **params: float) -> Value:
         return _binary(op, *inputs)
     if op.arity == 1:
         return _unary(op, _as_value(op, inputs[0]), constants)
+    if not constants:
+        values = len(inputs)
+        while values and not isinstance(inputs[values - 1], Value):
+            values -= 1
+        if not values:
+            raise TypeError(f"{op.name}: needs a Value among its inputs")
+        constants = tuple(_number(op.name, x) for x in inputs[values:])
+        inputs = inputs[:values]
     return _nary(op, tuple(_as_value(op, x) for x in inputs), constants)
 
 
@@ -213,7 +222,7 @@ def _nary(op: Op, parents: tuple[Value, ...], params: tuple[float, ...]) -> Valu
     if not _recording.get():
         return _node(op, out, (), (), params)
     try:
-        local_grads = op.local_grads(out, *args)
+        local_grads = op.local_grads(out, *args)[: len(parents)]
     except ArithmeticError as error:
         raise _cannot_differentiate(op, args, error) from None
     total = sum(local_grads)

@@ -48,6 +48,7 @@ CLOSED_FORMS: dict[str, Callable[..., float]] = {
     "maximum": max,
     "sum": lambda *xs: sum(xs),
     "logsumexp": lambda *xs: math.log(sum(e**x for x in xs)),
+    "dot": lambda *xs: sum(w * x for w, x in zip(xs[: len(xs) // 2], xs[len(xs) // 2 :])),
 }
 
 LECTURE_DERIVATIVES: dict[str, Callable[..., float]] = {
@@ -130,6 +131,9 @@ def torch_function(torch: ModuleType, name: str) -> Callable[..., object] | None
         "maximum": torch.maximum,
         "sum": lambda *xs: torch.stack(xs).sum(),
         "logsumexp": lambda *xs: torch.logsumexp(torch.stack(xs), 0),
+        "dot": lambda *xs: torch.dot(
+            torch.stack(xs[: len(xs) // 2]), torch.stack(xs[len(xs) // 2 :])
+        ),
     }
     return functions[name]
 

@@ -18,9 +18,41 @@ def test_sum_is_one_node_with_an_edge_per_term() -> None:
     a, b = Value(1.0), Value(2.0)
     s = autograd.sum([a, b, a, 4.0])
     assert s.data == 8.0
-    assert s.op.symbol == "Σ" and len(s.parents) == 4
+    assert s.op.symbol == "Σ" and s.parents == (a, b, a) and s.params == (4.0,)
     s.backward()
     assert (a.grad, b.grad) == (2.0, 1.0)
+    t = autograd.sum([1.0, a])
+    assert t.parents[1] is a and t.parents[0].data == 1.0 and t.params == ()
+
+
+def test_dot_is_one_node_and_numbers_are_its_constants() -> None:
+    w = [Value(0.5), Value(-2.0), Value(1.5)]
+    x = [Value(1.0), Value(3.0), Value(-1.0)]
+    z = autograd.dot(w, x)
+    assert z.data == 0.5 - 6.0 - 1.5 and z.parents == (*w, *x) and z.params == ()
+    z.backward()
+    assert [v.grad for v in w] == [1.0, 3.0, -1.0] and [v.grad for v in x] == [0.5, -2.0, 1.5]
+    pixels = autograd.dot(w, [1, 0.5, 0.0])
+    assert pixels.parents == tuple(w) and pixels.params == (1.0, 0.5, 0.0)
+    assert pixels.local_grads == (1.0, 0.5, 0.0)
+    mixed = autograd.dot(w, [x[0], 2.0, x[2]])
+    assert len(mixed.parents) == 6 and mixed.parents[4].data == 2.0
+
+
+@pytest.mark.parametrize(
+    ("weights", "inputs", "error", "message"),
+    [
+        ([Value(1.0)], [1.0, 2.0], ValueError, "dot: needs as many weights as inputs"),
+        ([], [], ValueError, "dot: needs as many weights as inputs"),
+        ([1.0], [1.0], TypeError, "dot: the weights must be Values"),
+        ([Value(1.0)], ["2"], TypeError, "dot: expected a Value or a real number, got '2'"),
+        ([Value(1.0)], [True], TypeError, "dot: expected a Value or a real number, got True"),
+        ([Value(1.0)], [math.nan], ValueError, "dot: an input is NaN"),
+    ],
+)
+def test_dot_errors(weights, inputs, error, message: str) -> None:
+    with pytest.raises(error, match=message):
+        autograd.dot(weights, inputs)
 
 
 def test_sum_of_generator_and_of_nothing() -> None:

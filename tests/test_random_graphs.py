@@ -41,7 +41,11 @@ def recipes(draw: st.DrawFn, ops: list[Op], max_steps: int = 10) -> tuple[list[f
     steps = []
     for count in range(len(leaves), len(leaves) + draw(st.integers(1, max_steps))):
         op = draw(st.sampled_from(ops))
-        arity = op.arity or draw(st.integers(1, 4))
+        arity = op.arity
+        if arity is None:
+            arity = draw(st.integers(1, 4))
+            if op.valid is not None and not op.valid(*[1.0] * arity):
+                arity *= 2  # dot takes weights and inputs in pairs
         node = st.integers(0, count - 1)
         operand = node if arity != 2 else st.one_of(node, node, node, st.floats(-2.0, 2.0))
         operands = draw(
