@@ -3,16 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench lint format graphviz clean
+.PHONY: demo test bench bench-mnist lint format graphviz clean
 
-demo: $(VENV)/.installed-base
-	$(BIN)/python -m autograd
+demo: $(VENV)/.installed-viz
+	$(BIN)/stepgrad demo --out demo-output
 
 test: $(VENV)/.installed-dev graphviz
 	STEPGRAD_STRICT=1 $(BIN)/python -m pytest --nbmake
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+bench-mnist: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.mnist
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -28,13 +31,13 @@ graphviz:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --editable .
+$(VENV)/.installed-viz: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable '.[viz]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[dev]'
-	touch $@ $(VENV)/.installed-base
+	touch $@ $(VENV)/.installed-viz
 
 clean:
 	rm -rf $(VENV) build *.egg-info

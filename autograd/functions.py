@@ -25,9 +25,9 @@ def sum(values: Iterable[Value | float]) -> Value:
 def dot(weights: Sequence[Value], inputs: Sequence[Value | float]) -> Value:
     """Σ_i w_i x_i as one node, the weighted sum of the lectures' neuron figures.
 
-    Its parents are the weights, then the inputs that are Values; inputs given as numbers
-    are constants (the node's `params`), as the pixels of an image are. ∂/∂w_i = x_i,
-    ∂/∂x_i = w_i.
+    Its parents are the weights, then the inputs that are Values; numbers after the last
+    Value are constants (the node's `params`), as the pixels of an image are, or the input
+    1 that a bias multiplies. ∂/∂w_i = x_i, ∂/∂x_i = w_i.
 
     >>> w = [Value(0.5), Value(-1.0)]
     >>> z = dot(w, [2.0, 3.0])
@@ -43,10 +43,13 @@ def dot(weights: Sequence[Value], inputs: Sequence[Value | float]) -> Value:
         )
     if not _all_values(weights):
         raise TypeError("dot: the weights must be Values")
-    if _all_values(inputs):
-        return _nary(_DOT, weights + inputs, ())
-    if set(map(type, inputs)) <= {float, int}:
+    if _all_numbers(inputs):
         return _nary(_DOT, weights, tuple(map(float, inputs)))
+    values = len(inputs)
+    while values and not isinstance(inputs[values - 1], Value):
+        values -= 1
+    if _all_values(inputs[:values]) and _all_numbers(inputs[values:]):
+        return _nary(_DOT, weights + inputs[:values], tuple(map(float, inputs[values:])))
     return _nary(_DOT, weights + tuple(_as_value(_DOT, x) for x in inputs), ())
 
 
@@ -106,3 +109,7 @@ _DOT = OPS["dot"]
 
 def _all_values(items: tuple[object, ...]) -> bool:
     return set(map(type, items)) <= {Value} or all(isinstance(x, Value) for x in items)
+
+
+def _all_numbers(items: tuple[object, ...]) -> bool:
+    return set(map(type, items)) <= {float, int}

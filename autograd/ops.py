@@ -12,6 +12,7 @@ gradient evenly between a tie's two inputs.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable
@@ -171,9 +172,10 @@ def _logsumexp(*xs: float) -> float:
 
 
 def _dot(*args: float) -> float:
-    """Σ_i w_i x_i over the inputs w_1..w_n, x_1..x_n, summed exactly (fsum)."""
+    """Σ_i w_i x_i over the inputs w_1..w_n, x_1..x_n, added left to right, so that it
+    equals the chain w_1 x_1 + w_2 x_2 + ... of one node per multiply and add exactly."""
     n = len(args) // 2
-    return math.fsum(map(operator.mul, args[:n], args[n:]))
+    return functools.reduce(operator.add, map(operator.mul, args[:n], args[n:]))
 
 
 def _dot_grads(out: float, *args: float) -> tuple[float, ...]:

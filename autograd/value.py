@@ -76,20 +76,18 @@ class Value:
         twice the gradient; intermediate nodes hold this pass's gradient only.
         """
         order = topological_order(self)
-        earlier = [(node, node.grad) for node in order if not node.parents]
+        leaves = [node for node in order if not node.parents]
+        earlier = [leaf.grad for leaf in leaves]
         for node in order:
             node.grad = 0.0
         self.grad = 1.0
         for node in reversed(order):
             grad = node.grad
             if grad - grad != 0.0:
-                raise OverflowError(
-                    f"backward: the gradient of {_describe(node)} is {grad}: "
-                    "the messages overflowed a float"
-                )
+                raise _overflowed(node)
             for parent, local_grad in zip(node.parents, node.local_grads):
                 parent.grad += local_grad * grad
-        for leaf, grad in earlier:
+        for leaf, grad in zip(leaves, earlier):
             leaf.grad += grad
 
     def __add__(self, other: Value | float) -> Value:
@@ -401,6 +399,13 @@ def _show(op: Op, args: tuple[float, ...]) -> str:
     else:
         pairs = list(zip(["b", "a"], args))[::-1]
     return ", ".join(f"{name} = {x!r}" for name, x in pairs)
+
+
+def _overflowed(node: Value) -> OverflowError:
+    return OverflowError(
+        f"backward: the gradient of {_describe(node)} is {node.grad}: "
+        "the messages overflowed a float"
+    )
 
 
 def _describe(node: Value) -> str:

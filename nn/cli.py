@@ -1,0 +1,183 @@
+"""The `stepgrad` command: train an MLP on a dataset, or run micrograd's demo.
+
+    stepgrad train --dataset moons --hidden 16,16 --activation relu --epochs 100 \\
+        --lr 0.1 --batch-size 32 --out DIR
+    stepgrad demo --out DIR
+
+Both print a progress bar and the final accuracy, and write to DIR the saved model
+(`model.json`), the history (`history.json`), the loss curve (`loss.png`) and, for 2-D
+data, the decision boundary (`boundary.png`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from nn import data, plots
+from nn.checkpoint import save
+from nn.layers import MLP, activations
+from nn.optim import SGD, Adam, LinearLR
+from nn.train import OBJECTIVES, History, fit
+
+DATASETS: dict[str, Callable[[argparse.Namespace], data.Dataset]] = {
+    "moons": lambda a: data.moons(a.samples, noise=a.noise, seed=a.seed),
+    "circles": lambda a: data.circles(a.samples, noise=a.noise, seed=a.seed),
+    "spirals": lambda a: data.spirals(a.samples, noise=a.noise, seed=a.seed),
+    "blobs": lambda a: data.blobs(a.samples, noise=a.noise, seed=a.seed),
+    "xor": lambda a: data.boolean("xor"),
+    "digits": lambda a: data.digits(),
+    "mnist": lambda a: data.mnist(),
+}
+
+EPOCHS_LIMIT = "STEPGRAD_MAX_EPOCHS"
+"""Environment variable that caps the epochs of every run: CI sets it to keep runs short."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return args.run(args)
+
+
+def train(args: argparse.Namespace) -> int:
+    """Train an MLP as the options say, report and write the outputs."""
+    dataset = DATASETS[args.dataset](args)
+    train_set, test_set = data.train_test_split(
+        dataset, test_fraction=args.test_fraction, seed=args.seed
+    )
+    nin = len(dataset.inputs[0])
+    outputs = dataset.classes if args.loss == "cross_entropy" else 1
+    model = MLP(
+        nin, [*args.hidden, outputs], activation=args.activation, init=args.init, seed=args.seed
+    )
+    optimizer_class = Adam if args.optimizer == "adam" else SGD
+    options = {"momentum": args.momentum} if args.optimizer == "sgd" else {}
+    optimizer = optimizer_class(
+        model.parameters(), lr=args.lr, weight_decay=args.weight_decay, **options
+    )
+    print(
+        f"{dataset.name}: {len(train_set)} training and {len(test_set)} test examples, "
+        f"{nin} inputs, {dataset.classes} classes; model {model}"
+    )
+    history = fit(
+        model,
+        train_set,
+        optimizer=optimizer,
+        loss=args.loss,
+        epochs=_epochs(args.epochs),
+        batch_size=args.batch_size,
+        l2=args.l2,
+        test=test_set,
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+    _report(history)
+    _write(args.out, model, history, dataset, args.loss)
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    """micrograd's demo: an MLP 2-16-16-1 on 100 moons, hinge loss + L2, 100 full-batch
+    steps of SGD with the learning rate decaying linearly from 1.0 to 0.1."""
+    dataset = data.moons(100, noise=0.1, seed=args.seed)
+    model = MLP(2, [16, 16, 1], seed=args.seed)
+    optimizer = SGD(model.parameters(), lr=1.0)
+    schedule = LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=100)
+    print(f"micrograd's demo: {model} on {len(dataset)} moons, hinge loss + 1e-4 · L2")
+    history = fit(
+        model,
+        dataset,
+        optimizer=optimizer,
+        loss="hinge",
+        epochs=_epochs(100),
+        batch_size=None,
+        l2=1e-4,
+        schedule=schedule,
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
+    _report(history)
+    _write(args.out, model, history, dataset, "hinge")
+    return 0
+
+
+def _epochs(requested: int) -> int:
+    limit = os.environ.get(EPOCHS_LIMIT)
+    return min(requested, int(limit)) if limit else requested
+
+
+def _report(history: History) -> None:
+    line = f"after {len(history.loss)} epochs: loss {history.loss[-1]:.4f}"
+    if history.accuracy[-1] is not None:
+        line += f", training accuracy {history.accuracy[-1]:.1%}"
+    if history.test_accuracy[-1] is not None:
+        line += f", test accuracy {history.test_accuracy[-1]:.1%}"
+    print(line)
+
+
+def _write(out: Path, model: MLP, history: History, dataset: data.Dataset, loss: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    save(model, out / "model.json")
+    (out / "history.json").write_text(json.dumps(vars(history), indent=1) + "\n")
+    plots.loss_curve(history, out / "loss.png")
+    written = ["model.json", "history.json", "loss.png"]
+    if len(dataset.inputs[0]) == 2:
+        plots.decision_boundary(model, dataset, out / "boundary.png", loss=loss)
+        written.append("boundary.png")
+    print(f"wrote {', '.join(written)} to {out}")
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 16,16, got {text!r}") from None
+    if any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}")
+    return sizes
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stepgrad", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command")
+
+    demo_parser = commands.add_parser("demo", help="micrograd's demo: MLP 2-16-16-1 on moons")
+    demo_parser.set_defaults(run=demo)
+    demo_parser.add_argument("--out", type=Path, default=Path("demo-output"))
+    demo_parser.add_argument("--seed", type=int, default=1)
+    demo_parser.add_argument("--no-progress", action="store_true")
+
+    train_parser = commands.add_parser("train", help="train an MLP on a dataset")
+    train_parser.set_defaults(run=train)
+    add = train_parser.add_argument
+    add("--dataset", choices=sorted(DATASETS), default="moons")
+    add("--samples", type=int, default=200, help="examples to generate (moons, circles, …)")
+    add("--noise", type=float, default=0.1, help="noise of generated datasets")
+    add("--hidden", type=_sizes, default=[16, 16], help="hidden layer sizes, e.g. 16,16")
+    add("--activation", choices=activations(), default="relu")
+    add("--init", choices=["uniform", "xavier", "he"], default="uniform")
+    add("--loss", choices=sorted(OBJECTIVES), default="cross_entropy")
+    add("--optimizer", choices=["sgd", "adam"], default="sgd")
+    add("--lr", type=float, default=0.1)
+    add("--momentum", type=float, default=0.0)
+    add("--weight-decay", type=float, default=0.0)
+    add("--l2", type=float, default=0.0, help="alpha of the L2 term added to the loss")
+    add("--epochs", type=int, default=100)
+    add("--batch-size", type=int, default=32)
+    add("--test-fraction", type=float, default=0.2)
+    add("--seed", type=int, default=0)
+    add("--out", type=Path, default=Path("stepgrad-output"))
+    add("--no-progress", action="store_true")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

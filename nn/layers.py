@@ -1,0 +1,314 @@
+"""Neurons, layers and MLPs, the lectures' building blocks, made of autograd Values.
+
+A neuron computes z = Σ_i w_i x_i + b and then its activation g(z). By default the weighted
+sum is one node (the Σ of the lecture figures, `autograd.dot` with the bias as a weight on
+the constant input 1); `expand=True` builds it as one node per multiply and add instead,
+for drawings, with identical values and gradients. Activations are the one-input ops of
+`autograd.OPS`, by name ("linear" for none), plus "prelu", whose slope is learned.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+from collections.abc import Callable, Sequence
+
+import autograd
+from autograd import OPS, Value
+from nn.module import Module
+
+INITS = ("uniform", "xavier", "he")
+"""Weight initializations: micrograd's U(-1, 1); Glorot's U(±√(6 / (fan_in + fan_out)));
+He's N(0, 2 / fan_in). Biases start at 0."""
+
+LINEAR = "linear"
+PRELU = "prelu"
+
+
+def activations() -> list[str]:
+    """Every activation name a neuron accepts: "linear", "prelu", and the one-input ops of
+    the table that are defined for every real input (not log or sqrt)."""
+    usable = [
+        op
+        for op in OPS.values()
+        if op.arity == 1 and op.valid is None and None not in op.params.values()
+    ]
+    return [LINEAR, PRELU, *(op.name for op in usable)]
+
+
+def as_rng(seed: int | random.Random | None) -> random.Random:
+    """A `random.Random` from a seed (None: unseeded), or the generator itself."""
+    return seed if isinstance(seed, random.Random) else random.Random(seed)
+
+
+class Neuron(Module):
+    """z = Σ_i w_i x_i + b, then activation(z)."""
+
+    def __init__(
+        self,
+        nin: int,
+        *,
+        activation: str = "relu",
+        bias: bool = True,
+        init: str = "uniform",
+        fan_out: int = 1,
+        seed: int | random.Random | None = None,
+        expand: bool = False,
+    ) -> None:
+        _check_size("Neuron", "nin", nin)
+        _check_choice("Neuron", "activation", activation, activations())
+        _check_choice("Neuron", "init", init, INITS)
+        rng = as_rng(seed)
+        self.w = [Value(_initial_weight(init, nin, fan_out, rng)) for _ in range(nin)]
+        self.b = Value(0.0) if bias else None
+        self.slope = Value(0.25) if activation == PRELU else None
+        self.activation = activation
+        self.expand = expand
+
+    def own_parameters(self) -> list[tuple[str, Value]]:
+        named = [(f"w.{i}", w) for i, w in enumerate(self.w)]
+        if self.b is not None:
+            named.append(("b", self.b))
+        if self.slope is not None:
+            named.append(("slope", self.slope))
+        return named
+
+    def forward(self, x: Sequence[Value | float]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
+        z = self._expanded_sum(x) if self.expand else self._weighted_sum(x)
+        if self.activation == LINEAR:
+            return z
+        if self.activation == PRELU:
+            return z.relu() - self.slope * (-z).relu()
+        return autograd.apply(OPS[self.activation], z)
+
+    def predictor(self) -> Callable[[Sequence[float]], float]:
+        weights = [w.data for w in self.w]
+        if self.b is not None:
+            weights.append(self.b.data)
+        bias_input = (1.0,) if self.b is not None else ()
+        weighted_sum = OPS["dot"].forward
+        if self.activation == LINEAR:
+            return lambda x: weighted_sum(*weights, *x, *bias_input)
+        if self.activation == PRELU:
+            slope = self.slope.data
+
+            def prelu(x: Sequence[float]) -> float:
+                z = weighted_sum(*weights, *x, *bias_input)
+                return z if z > 0.0 else slope * z
+
+            return prelu
+        op = OPS[self.activation]
+        activation, params = op.forward, tuple(op.params.values())
+        return lambda x: activation(weighted_sum(*weights, *x, *bias_input), *params)
+
+    def _weighted_sum(self, x: Sequence[Value | float]) -> Value:
+        if self.b is None:
+            return autograd.dot(self.w, x)
+        return autograd.dot([*self.w, self.b], [*x, 1.0])
+
+    def _expanded_sum(self, x: Sequence[Value | float]) -> Value:
+        z = self.w[0] * x[0]
+        for w, xi in zip(self.w[1:], x[1:]):
+            z = z + w * xi
+        return z if self.b is None else z + self.b
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.w)}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """`nout` neurons that read the same inputs."""
+
+    def __init__(self, nin: int, nout: int, **options) -> None:
+        _check_size("Layer", "nout", nout)
+        rng = as_rng(options.pop("seed", None))
+        self.neurons = [Neuron(nin, fan_out=nout, seed=rng, **options) for _ in range(nout)]
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
+
+    def forward(self, x: Sequence[Value | float]) -> list[Value]:
+        return [neuron(x) for neuron in self.neurons]
+
+    def predictor(self) -> Callable[[Sequence[float]], list[float]]:
+        neurons = [neuron.predictor() for neuron in self.neurons]
+        return lambda x: [neuron(x) for neuron in neurons]
+
+    def __repr__(self) -> str:
+        first = self.neurons[0]
+        return f"Layer({len(first.w)}, {len(self.neurons)}, activation={first.activation!r})"
+
+
+class MLP(Module):
+    """Layers nin → nouts[0] → … → nouts[-1], as micrograd's `MLP(nin, nouts)`.
+
+    Hidden layers use `activation` (one name, or one per hidden layer); the last layer
+    uses `out_activation`, linear by default. `config` records the shape and activations,
+    which `nn.save` writes beside the parameters. Called on one input (a list of floats or
+    Values), it returns a Value when the last layer has one neuron, a list otherwise.
+
+    >>> model = MLP(2, [4, 1], seed=0)
+    >>> y = model([0.5, -1.0])
+    >>> len(model.parameters()), type(y).__name__
+    (17, 'Value')
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        *,
+        activation: str | Sequence[str] = "relu",
+        out_activation: str = LINEAR,
+        bias: bool = True,
+        init: str = "uniform",
+        seed: int | random.Random | None = None,
+        expand: bool = False,
+    ) -> None:
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("MLP: nouts must list at least one layer size")
+        hidden = [activation] * (len(nouts) - 1) if isinstance(activation, str) else activation
+        if len(hidden) != len(nouts) - 1:
+            raise ValueError(
+                f"MLP: {len(nouts) - 1} hidden layer(s) but {len(hidden)} activation(s)"
+            )
+        self.config = {
+            "nin": nin,
+            "nouts": nouts,
+            "activation": list(hidden),
+            "out_activation": out_activation,
+            "bias": bias,
+        }
+        rng = as_rng(seed)
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation=act,
+                bias=bias,
+                init=init,
+                seed=rng,
+                expand=expand,
+            )
+            for i, act in enumerate([*hidden, out_activation])
+        ]
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
+
+    def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+        return x[0] if len(x) == 1 else x
+
+    def predictor(self) -> Callable[[Sequence[float]], float | list[float]]:
+        layers = [layer.predictor() for layer in self.layers]
+
+        def run(x: Sequence[float]) -> float | list[float]:
+            for layer in layers:
+                x = layer(x)
+            return x[0] if len(x) == 1 else x
+
+        return run
+
+    def __repr__(self) -> str:
+        return f"MLP({', '.join(map(repr, self.layers))})"
+
+
+class Maxout(Module):
+    """Each output is max_k (w_kᵀ x + b_k) over `pieces` linear neurons (lecture 000)."""
+
+    def __init__(
+        self, nin: int, nout: int, *, pieces: int = 2, seed: int | random.Random | None = None
+    ) -> None:
+        _check_size("Maxout", "pieces", pieces)
+        rng = as_rng(seed)
+        self.units = [Layer(nin, pieces, activation=LINEAR, seed=rng) for _ in range(nout)]
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [(f"units.{i}", unit) for i, unit in enumerate(self.units)]
+
+    def forward(self, x: Sequence[Value | float]) -> list[Value]:
+        outputs = []
+        for unit in self.units:
+            pieces = unit(x)
+            best = pieces[0]
+            for piece in pieces[1:]:
+                best = autograd.maximum(best, piece)
+            outputs.append(best)
+        return outputs
+
+    def predictor(self) -> Callable[[Sequence[float]], list[float]]:
+        units = [unit.predictor() for unit in self.units]
+        maximum = OPS["maximum"].forward
+        return lambda x: [functools.reduce(maximum, unit(x)) for unit in units]
+
+
+class Perceptron(Module):
+    """Rosenblatt's perceptron: step(Σ w_i x_i + b), outputs 0 or 1.
+
+    The step has derivative 0, so it learns by its own rule rather than by gradients:
+    with error e = target - output, b ← b + α e and w_i ← w_i + α e x_i (lecture 001).
+    """
+
+    def __init__(self, nin: int, *, seed: int | random.Random | None = None) -> None:
+        self.neuron = Neuron(nin, activation="step", seed=seed)
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [("neuron", self.neuron)]
+
+    def forward(self, x: Sequence[Value | float]) -> Value:
+        return self.neuron(x)
+
+    def predictor(self) -> Callable[[Sequence[float]], float]:
+        return self.neuron.predictor()
+
+    def update(self, x: Sequence[float], target: float, *, lr: float = 0.1) -> float:
+        """One step of the rule on one example; returns the error e = target - output."""
+        with autograd.no_grad():
+            error = target - self(x).data
+        for w, xi in zip(self.neuron.w, x):
+            w.data += lr * error * xi
+        self.neuron.b.data += lr * error
+        return error
+
+    def fit(
+        self,
+        inputs: Sequence[Sequence[float]],
+        targets: Sequence[float],
+        *,
+        epochs: int = 20,
+        lr: float = 0.1,
+    ) -> list[int]:
+        """Apply the rule to every example, `epochs` times; the mistakes made in each epoch.
+
+        On AND and OR the mistakes reach 0; on XOR, which no line separates, they never do.
+        """
+        return [
+            sum(self.update(x, t, lr=lr) != 0.0 for x, t in zip(inputs, targets))
+            for _ in range(epochs)
+        ]
+
+
+def _initial_weight(init: str, fan_in: int, fan_out: int, rng: random.Random) -> float:
+    if init == "uniform":
+        return rng.uniform(-1.0, 1.0)
+    if init == "xavier":
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-limit, limit)
+    return rng.gauss(0.0, math.sqrt(2.0 / fan_in))
+
+
+def _check_size(where: str, name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
+
+
+def _check_choice(where: str, name: str, value: object, choices: Sequence[str]) -> None:
+    if value not in choices:
+        raise ValueError(f"{where}: unknown {name} {value!r}; choose from {', '.join(choices)}")

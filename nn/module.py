@@ -1,0 +1,62 @@
+"""`Module`: what every model shares — its parameters by name, zero_grad, and calling it."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+
+from autograd import Value
+
+
+class Module(ABC):
+    """A model made of parameters (leaf Values) and of other modules.
+
+    Subclasses say what they hold through `children()` (modules, in order) and
+    `own_parameters()` (Values, in order); `parameters()` lists everything depth first,
+    which for an MLP is layer by layer, neuron by neuron, weights then bias.
+    """
+
+    def children(self) -> list[tuple[str, Module]]:
+        """The modules this one is made of, with their names, in order."""
+        return []
+
+    def own_parameters(self) -> list[tuple[str, Value]]:
+        """The parameters this module holds itself (not through its children)."""
+        return []
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """Every parameter with a dotted name, e.g. `layers.0.neurons.3.w.2`."""
+        yield from self.own_parameters()
+        for prefix, child in self.children():
+            for name, parameter in child.named_parameters():
+                yield f"{prefix}.{name}", parameter
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in the order of `named_parameters`."""
+        return [parameter for _, parameter in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to 0 before the next backward pass."""
+        for parameter in self.parameters():
+            parameter.grad = 0.0
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def predict(self, inputs: Sequence[Sequence[float]]) -> list:
+        """The outputs for many inputs, computed on floats with no graph at all.
+
+        Each output equals `self(x).data` exactly (the same table functions on the same
+        numbers), at a fraction of the cost: for drawing decision boundaries and testing.
+        """
+        run = self.predictor()
+        return [run(x) for x in inputs]
+
+    @abstractmethod
+    def predictor(self) -> Callable[[Sequence[float]], object]:
+        """A function of one input (floats) to the output as floats, with the parameters'
+        current values captured: it does not see later updates."""
+
+    @abstractmethod
+    def forward(self, x):
+        """The module's output for the input x (floats or Values)."""

@@ -1,0 +1,160 @@
+"""Training: mini-batch gradient descent with a progress bar, and accuracy.
+
+One epoch visits every example once in shuffled mini-batches: batch size 1 is online SGD,
+the whole set is batch gradient descent (lecture 001). For each batch the loss is built as
+one graph, `backward()` fills every parameter's gradient, the optimizer steps, and the
+gradients are zeroed for the next batch.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from autograd import Value, no_grad
+from nn import losses
+from nn.data import Dataset, batches
+from nn.module import Module
+from nn.optim import Optimizer
+
+
+@dataclass(frozen=True)
+class Objective:
+    """How a loss reads a model's outputs: the batch loss, and the class an output means.
+
+    `labels` maps a dataset's class (0, 1, …) to the target the loss wants (hinge wants
+    -1 and +1); `decide` maps one output back to a class.
+    """
+
+    loss: Callable[[list, list], Value]
+    decide: Callable[[object], int] | None
+    labels: Callable[[int], float] = float
+
+
+OBJECTIVES: dict[str, Objective] = {
+    "cross_entropy": Objective(
+        loss=lambda outputs, targets: losses.cross_entropy(outputs, [int(t) for t in targets]),
+        decide=lambda output: max(range(len(output)), key=output.__getitem__),
+        labels=int,
+    ),
+    "hinge": Objective(
+        loss=losses.hinge,
+        decide=lambda output: int(output > 0.0),
+        labels=lambda c: 2.0 * c - 1.0,
+    ),
+    "binary_cross_entropy": Objective(
+        loss=losses.binary_cross_entropy_with_logits,
+        decide=lambda output: int(output > 0.0),
+    ),
+    "mse": Objective(loss=losses.mse, decide=None),
+}
+"""Losses `fit` knows by name. binary_cross_entropy reads the output as a logit."""
+
+
+@dataclass
+class History:
+    """Per epoch: the mean training loss and training accuracy, both over the epoch's
+    batches as they were met (the parameters change during an epoch), and the accuracy on
+    the test set at the end of the epoch."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float | None] = field(default_factory=list)
+    test_accuracy: list[float | None] = field(default_factory=list)
+
+
+def fit(
+    model: Module,
+    train: Dataset,
+    *,
+    optimizer: Optimizer,
+    loss: str = "cross_entropy",
+    epochs: int = 10,
+    batch_size: int | None = 32,
+    l2: float = 0.0,
+    schedule: object | None = None,
+    test: Dataset | None = None,
+    seed: int | random.Random = 0,
+    progress: bool = True,
+) -> History:
+    """Train `model` on `train` for `epochs` and return the history.
+
+    The loss of a batch is the `loss` (a name in `OBJECTIVES`) averaged over its examples,
+    plus `l2` · Σ p² over the parameters. `schedule` (e.g. `LinearLR`) steps after every
+    optimizer step. The progress bar (`tqdm.auto`) shows the running loss and accuracy.
+    """
+    objective = _objective(loss)
+    if not (isinstance(epochs, int) and epochs >= 1):
+        raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+    rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+    parameters = model.parameters()
+    history = History()
+    bar = _progress(epochs, progress)
+    for _ in bar:
+        total, correct, count = 0.0, 0, 0
+        for inputs, targets in batches(train, batch_size=batch_size, seed=rng):
+            outputs = [model(x) for x in inputs]
+            batch_loss = objective.loss(outputs, [objective.labels(t) for t in targets])
+            if l2:
+                batch_loss = batch_loss + losses.l2(parameters, alpha=l2)
+            batch_loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            if schedule is not None:
+                schedule.step()
+            total += batch_loss.data * len(inputs)
+            count += len(inputs)
+            if objective.decide is not None:
+                correct += sum(objective.decide(_data(y)) == t for y, t in zip(outputs, targets))
+        history.loss.append(total / count)
+        history.accuracy.append(correct / count if objective.decide else None)
+        history.test_accuracy.append(accuracy(model, test, loss=loss) if test else None)
+        bar.set_postfix(_postfix(history))
+    return history
+
+
+def _data(output: Value | list[Value]) -> float | list[float]:
+    return [y.data for y in output] if isinstance(output, list) else output.data
+
+
+def accuracy(model: Module, data: Dataset, *, loss: str = "cross_entropy") -> float | None:
+    """The share of `data` whose output means its target class (None for regression)."""
+    decide = _objective(loss).decide
+    if decide is None:
+        return None
+    outputs = model.predict(data.inputs)
+    return sum(decide(y) == t for y, t in zip(outputs, data.targets)) / len(data)
+
+
+def _objective(loss: str) -> Objective:
+    if loss not in OBJECTIVES:
+        raise ValueError(f"fit: unknown loss {loss!r}; choose from {', '.join(OBJECTIVES)}")
+    return OBJECTIVES[loss]
+
+
+def _progress(epochs: int, enabled: bool):
+    from tqdm.auto import trange
+
+    return trange(epochs, desc="epochs", unit="epoch", disable=not enabled, leave=False)
+
+
+def _postfix(history: History) -> dict[str, str]:
+    shown = {"loss": f"{history.loss[-1]:.4f}"}
+    for name, values in (("acc", history.accuracy), ("test", history.test_accuracy)):
+        if values[-1] is not None and not math.isnan(values[-1]):
+            shown[name] = f"{values[-1]:.1%}"
+    return shown
+
+
+def evaluate(model: Module, data: Dataset, *, loss: str = "cross_entropy") -> dict[str, float]:
+    """The mean loss (without regularization) and the accuracy of `model` on `data`."""
+    objective = _objective(loss)
+    with no_grad():
+        outputs = [model(x) for x in data.inputs]
+        value = objective.loss(outputs, [objective.labels(t) for t in data.targets]).data
+    result = {"loss": value}
+    share = accuracy(model, data, loss=loss)
+    if share is not None:
+        result["accuracy"] = share
+    return result

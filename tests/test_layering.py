@@ -1,0 +1,37 @@
+"""`nn` stands on `autograd`'s public names only, and `autograd` knows nothing of `nn`."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import autograd
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBLIC = set(autograd.__all__) | {"sum"}
+
+
+def imports(package: str) -> list[tuple[str, str, str | None]]:
+    """(file, module, name) for every import in the package's modules."""
+    found = []
+    for path in sorted((ROOT / package).glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found += [(path.name, alias.name, None) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found += [(path.name, node.module, alias.name) for alias in node.names]
+    return found
+
+
+def test_nn_uses_only_public_autograd_names() -> None:
+    private = [
+        (file, module, name)
+        for file, module, name in imports("nn")
+        if module.startswith("autograd.") or (module == "autograd" and name not in (None, *PUBLIC))
+    ]
+    assert private == []
+    assert any(module == "autograd" for _, module, _ in imports("nn"))
+
+
+def test_autograd_does_not_import_nn() -> None:
+    assert [m for _, m, _ in imports("autograd") if m == "nn" or m.startswith("nn.")] == []
