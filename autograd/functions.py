@@ -43,14 +43,17 @@ def dot(weights: Sequence[Value], inputs: Sequence[Value | float]) -> Value:
         )
     if not _all_values(weights):
         raise TypeError("dot: the weights must be Values")
-    if _all_numbers(inputs):
-        return _nary(_DOT, weights, tuple(map(float, inputs)))
+    constants = _floats(inputs)
+    if constants is not None:
+        return _nary(_DOT, weights, constants)
     values = len(inputs)
     while values and not isinstance(inputs[values - 1], Value):
         values -= 1
-    if _all_values(inputs[:values]) and _all_numbers(inputs[values:]):
-        return _nary(_DOT, weights + inputs[:values], tuple(map(float, inputs[values:])))
-    return _nary(_DOT, weights + tuple(_as_value(_DOT, x) for x in inputs), ())
+    leading, trailing = inputs[:values], inputs[values:]
+    constants = _floats(trailing)
+    if constants is None or not _all_values(leading):
+        return _nary(_DOT, weights + tuple(_as_value(_DOT, x) for x in inputs), ())
+    return _nary(_DOT, weights + leading, constants)
 
 
 def maximum(a: Value | float, b: Value | float) -> Value:
@@ -111,5 +114,10 @@ def _all_values(items: tuple[object, ...]) -> bool:
     return set(map(type, items)) <= {Value} or all(isinstance(x, Value) for x in items)
 
 
-def _all_numbers(items: tuple[object, ...]) -> bool:
-    return set(map(type, items)) <= {float, int}
+def _floats(numbers: tuple[object, ...]) -> tuple[float, ...] | None:
+    """The numbers as floats (a tuple of floats as it is, shared by the nodes that use it),
+    or None if one is not an int or a float."""
+    types = set(map(type, numbers))
+    if types <= {float}:
+        return numbers
+    return tuple(map(float, numbers)) if types <= {float, int} else None

@@ -20,14 +20,28 @@ def topological_order(root: Value) -> list[Value]:
     topological order because a node's parents exist before it is made. It is found by an
     explicit stack, so a chain a million nodes deep needs no recursion.
     """
+    interior, leaves = reachable(root)
+    return sorted(interior + leaves, key=_index)
+
+
+def reachable(root: Value) -> tuple[list[Value], list[Value]]:
+    """The nodes `root` depends on, each once: those made by ops, and the leaves (in no
+    particular order). Backward sorts only the first: leaves need no place in the order."""
     seen = {root}
     stack = [root]
+    interior: list[Value] = []
+    leaves: list[Value] = []
     while stack:
-        for parent in stack.pop().parents:
+        node = stack.pop()
+        if not node.parents:
+            leaves.append(node)
+            continue
+        interior.append(node)
+        for parent in node.parents:
             if parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
-    return sorted(seen, key=_index)
+    return interior, leaves
 
 
 _index = attrgetter("index")

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from numbers import Real
 from operator import attrgetter
 
-from autograd.graph import topological_order
+from autograd.graph import reachable
 from autograd.ops import OPS, Op, with_constant
 
 _recording: contextvars.ContextVar[bool] = contextvars.ContextVar("recording", default=True)
@@ -75,19 +75,23 @@ class Value:
         the gradient they had, as in PyTorch, so calling backward twice gives them exactly
         twice the gradient; intermediate nodes hold this pass's gradient only.
         """
-        order = topological_order(self)
-        leaves = [node for node in order if not node.parents]
+        interior, leaves = reachable(self)
+        interior.sort(key=_index)
         earlier = [leaf.grad for leaf in leaves]
-        for node in order:
+        for node in interior:
             node.grad = 0.0
+        for leaf in leaves:
+            leaf.grad = 0.0
         self.grad = 1.0
-        for node in reversed(order):
+        for node in reversed(interior):
             grad = node.grad
             if grad - grad != 0.0:
                 raise _overflowed(node)
             for parent, local_grad in zip(node.parents, node.local_grads):
                 parent.grad += local_grad * grad
         for leaf, grad in zip(leaves, earlier):
+            if leaf.grad - leaf.grad != 0.0:
+                raise _overflowed(leaf)
             leaf.grad += grad
 
     def __add__(self, other: Value | float) -> Value:
@@ -264,6 +268,7 @@ def _with_number(op: Op, a: Value | float, b: Value | float) -> Value:
 
 _new = object.__new__
 _data = attrgetter("data")
+_index = attrgetter("index")
 _ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
 _NEG, _ABS, _POW, _POWER = OPS["neg"], OPS["abs"], OPS["pow"], OPS["power"]
 

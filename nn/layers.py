@@ -66,6 +66,9 @@ class Neuron(Module):
         self.activation = activation
         self.expand = expand
 
+    def parameters(self) -> list[Value]:
+        return [*self.w, *(p for p in (self.b, self.slope) if p is not None)]
+
     def own_parameters(self) -> list[tuple[str, Value]]:
         named = [(f"w.{i}", w) for i, w in enumerate(self.w)]
         if self.b is not None:
@@ -77,12 +80,18 @@ class Neuron(Module):
     def forward(self, x: Sequence[Value | float]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
-        z = self._expanded_sum(x) if self.expand else self._weighted_sum(x)
+        x = tuple(x)
+        return self.output(x, (*x, 1.0))
+
+    def output(self, x: tuple[Value | float, ...], x_and_one: tuple[Value | float, ...]) -> Value:
+        """forward(x) given x and x with the bias's input 1 appended, which a layer makes
+        once for all its neurons."""
+        z = self._expanded_sum(x) if self.expand else self._weighted_sum(x, x_and_one)
         if self.activation == LINEAR:
             return z
         if self.activation == PRELU:
             return z.relu() - self.slope * (-z).relu()
-        return autograd.apply(OPS[self.activation], z)
+        return getattr(z, self.activation)()
 
     def predictor(self) -> Callable[[Sequence[float]], float]:
         weights = [w.data for w in self.w]
@@ -104,10 +113,10 @@ class Neuron(Module):
         activation, params = op.forward, tuple(op.params.values())
         return lambda x: activation(weighted_sum(*weights, *x, *bias_input), *params)
 
-    def _weighted_sum(self, x: Sequence[Value | float]) -> Value:
+    def _weighted_sum(self, x: tuple, x_and_one: tuple) -> Value:
         if self.b is None:
             return autograd.dot(self.w, x)
-        return autograd.dot([*self.w, self.b], [*x, 1.0])
+        return autograd.dot((*self.w, self.b), x_and_one)
 
     def _expanded_sum(self, x: Sequence[Value | float]) -> Value:
         z = self.w[0] * x[0]
@@ -131,7 +140,12 @@ class Layer(Module):
         return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
 
     def forward(self, x: Sequence[Value | float]) -> list[Value]:
-        return [neuron(x) for neuron in self.neurons]
+        size = len(self.neurons[0].w)
+        if len(x) != size:
+            raise ValueError(f"Layer: expected {size} inputs, got {len(x)}")
+        x = tuple(x)
+        x_and_one = (*x, 1.0)
+        return [neuron.output(x, x_and_one) for neuron in self.neurons]
 
     def predictor(self) -> Callable[[Sequence[float]], list[float]]:
         neurons = [neuron.predictor() for neuron in self.neurons]

@@ -32,8 +32,11 @@ class Module(ABC):
                 yield f"{prefix}.{name}", parameter
 
     def parameters(self) -> list[Value]:
-        """Every parameter, in the order of `named_parameters`."""
-        return [parameter for _, parameter in self.named_parameters()]
+        """Every parameter, in the order of `named_parameters` (without making the names)."""
+        found = [parameter for _, parameter in self.own_parameters()]
+        for _, child in self.children():
+            found += child.parameters()
+        return found
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 before the next backward pass."""
