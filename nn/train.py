@@ -9,7 +9,6 @@ gradients are zeroed for the next batch.
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from nn import losses
 from nn.data import Dataset, batches
 from nn.module import Module
 from nn.optim import Optimizer
+from nn.seeds import Seed, generator
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def fit(
     l2: float = 0.0,
     schedule: object | None = None,
     test: Dataset | None = None,
-    seed: int | random.Random = 0,
+    seed: Seed = 0,
     progress: bool = True,
 ) -> History:
     """Train `model` on `train` for `epochs` and return the history.
@@ -87,7 +87,7 @@ def fit(
     objective = _objective(loss)
     if not (isinstance(epochs, int) and epochs >= 1):
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
-    rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+    rng = generator(seed)
     parameters = model.parameters()
     history = History()
     bar = _progress(epochs, progress)

@@ -146,9 +146,9 @@ def test_generators_reject_a_bad_noise(name: str, noise: object) -> None:
 
 
 @generator_names
-@pytest.mark.parametrize("seed", [1.5, "0", None, True])
+@pytest.mark.parametrize("seed", [1.5, "0", True])
 def test_generators_reject_a_bad_seed(name: str, seed: object) -> None:
-    with pytest.raises(TypeError, match=r"seed must be an int or a random\.Random"):
+    with pytest.raises(TypeError, match=r"seed must be an int, a random\.Random or None"):
         GENERATORS[name](10, seed=seed)
 
 
