@@ -228,7 +228,7 @@ def _nary(op: Op, parents: tuple[Value, ...], params: tuple[float, ...]) -> Valu
     except ArithmeticError as error:
         raise _cannot_differentiate(op, args, error) from None
     total = sum(local_grads)
-    if total - total != 0.0:
+    if total - total != 0.0 and any(g - g != 0.0 for g in local_grads):
         raise _cannot_differentiate(op, args, local_grads)
     return _node(op, out, parents, local_grads, params)
 

@@ -39,6 +39,7 @@ def save(model: MLP, path: str | os.PathLike) -> None:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
@@ -49,8 +50,8 @@ def load(path: str | os.PathLike) -> MLP:
     """The MLP saved at `path`; a ValueError names the file and what is wrong in it."""
     path = Path(path)
     try:
-        document = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"load: {path} is not valid JSON ({error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"load: {path} is not a saved stepgrad MLP (no format {FORMAT!r})")
@@ -71,11 +72,7 @@ def load(path: str | os.PathLike) -> MLP:
         )
     for name, parameter in expected.items():
         value = parameters[name]
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
+        if not _finite_number(value):
             raise ValueError(f"load: {path}: parameter {name} is {value!r}, not a finite number")
         parameter.data = float(value)
     return model
@@ -85,6 +82,8 @@ def _model(path: Path, config: object) -> MLP:
     if not isinstance(config, dict):
         raise ValueError(f"load: {path} has no 'config' object")
     keys = {"nin", "nouts", "activation", "out_activation", "bias"}
+    if set(config) == keys and not isinstance(config["bias"], bool):
+        raise ValueError(f"load: {path}: config bias is {config['bias']!r}, not true or false")
     if set(config) != keys:
         raise ValueError(
             f"load: {path}: config must have the keys {sorted(keys)}, got {sorted(config)}"
@@ -100,3 +99,19 @@ def _model(path: Path, config: object) -> MLP:
         )
     except (TypeError, ValueError) as error:
         raise ValueError(f"load: {path}: the config describes no valid MLP: {error}") from None
+
+
+def _finite_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _umask() -> int:
+    """The process's file mode mask (reading it means setting it, so it is set back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

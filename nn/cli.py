@@ -15,7 +15,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from nn import data, plots
@@ -24,15 +24,24 @@ from nn.layers import MLP, activations
 from nn.optim import SGD, Adam, LinearLR
 from nn.train import OBJECTIVES, History, fit
 
-DATASETS: dict[str, Callable[[argparse.Namespace], data.Dataset]] = {
-    "moons": lambda a: data.moons(a.samples, noise=a.noise, seed=a.seed),
-    "circles": lambda a: data.circles(a.samples, noise=a.noise, seed=a.seed),
-    "spirals": lambda a: data.spirals(a.samples, noise=a.noise, seed=a.seed),
-    "blobs": lambda a: data.blobs(a.samples, noise=a.noise, seed=a.seed),
-    "xor": lambda a: data.boolean("xor"),
-    "digits": lambda a: data.digits(),
-    "mnist": lambda a: data.mnist(),
+GENERATED = {
+    "moons": data.moons,
+    "circles": data.circles,
+    "spirals": data.spirals,
+    "blobs": data.blobs,
 }
+DATASETS = [*GENERATED, "xor", "digits", "mnist"]
+
+
+def load_dataset(args: argparse.Namespace) -> data.Dataset:
+    """The dataset the options name; generated ones with their own noise unless --noise."""
+    if args.dataset in GENERATED:
+        noise = {} if args.noise is None else {"noise": args.noise}
+        return GENERATED[args.dataset](args.samples, seed=args.seed, **noise)
+    if args.dataset == "xor":
+        return data.boolean("xor")
+    return data.digits() if args.dataset == "digits" else data.mnist()
+
 
 EPOCHS_LIMIT = "STEPGRAD_MAX_EPOCHS"
 """Environment variable that caps the epochs of every run: CI sets it to keep runs short."""
@@ -44,12 +53,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    return args.run(args)
+    if getattr(args, "optimizer", None) == "adam" and args.momentum:
+        parser.error("--momentum is an option of --optimizer sgd; Adam keeps its own moments")
+    try:
+        return args.run(args)
+    except ValueError as error:
+        parser.error(str(error))
 
 
 def train(args: argparse.Namespace) -> int:
     """Train an MLP as the options say, report and write the outputs."""
-    dataset = DATASETS[args.dataset](args)
+    dataset = load_dataset(args)
     train_set, test_set = data.train_test_split(
         dataset, test_fraction=args.test_fraction, seed=args.seed
     )
@@ -129,10 +143,20 @@ def _write(out: Path, model: MLP, history: History, dataset: data.Dataset, loss:
     (out / "history.json").write_text(json.dumps(vars(history), indent=1) + "\n")
     plots.loss_curve(history, out / "loss.png")
     written = ["model.json", "history.json", "loss.png"]
-    if len(dataset.inputs[0]) == 2:
+    if len(dataset.inputs[0]) == 2 and OBJECTIVES[loss].decide is not None:
         plots.decision_boundary(model, dataset, out / "boundary.png", loss=loss)
         written.append("boundary.png")
     print(f"wrote {', '.join(written)} to {out}")
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return number
 
 
 def _sizes(text: str) -> list[int]:
@@ -158,9 +182,9 @@ def _parser() -> argparse.ArgumentParser:
     train_parser = commands.add_parser("train", help="train an MLP on a dataset")
     train_parser.set_defaults(run=train)
     add = train_parser.add_argument
-    add("--dataset", choices=sorted(DATASETS), default="moons")
-    add("--samples", type=int, default=200, help="examples to generate (moons, circles, …)")
-    add("--noise", type=float, default=0.1, help="noise of generated datasets")
+    add("--dataset", choices=DATASETS, default="moons")
+    add("--samples", type=_positive, default=200, help="examples to generate (moons, …)")
+    add("--noise", type=float, help="noise of generated datasets (default: each one's own)")
     add("--hidden", type=_sizes, default=[16, 16], help="hidden layer sizes, e.g. 16,16")
     add("--activation", choices=activations(), default="relu")
     add("--init", choices=["uniform", "xavier", "he"], default="uniform")
@@ -170,8 +194,8 @@ def _parser() -> argparse.ArgumentParser:
     add("--momentum", type=float, default=0.0)
     add("--weight-decay", type=float, default=0.0)
     add("--l2", type=float, default=0.0, help="alpha of the L2 term added to the loss")
-    add("--epochs", type=int, default=100)
-    add("--batch-size", type=int, default=32)
+    add("--epochs", type=_positive, default=100)
+    add("--batch-size", type=_positive, default=32)
     add("--test-fraction", type=float, default=0.2)
     add("--seed", type=int, default=0)
     add("--out", type=Path, default=Path("stepgrad-output"))

@@ -76,8 +76,10 @@ _TRUTH_TABLES = {
 def boolean(name: str, *, labels: tuple[int, int] = (0, 1)) -> Dataset:
     """The truth table of AND, OR, NAND or XOR: the 4 inputs (0,0), (0,1), (1,0), (1,1).
 
-    `labels` are the (false, true) targets: (0, 1) for a sigmoid or cross-entropy output,
-    (-1, 1) for a perceptron or hinge loss. XOR is the one a single neuron cannot learn.
+    `labels` are the (false, true) targets: (0, 1) are the classes that `Perceptron`,
+    `fit` and `accuracy` take (each loss maps them as it needs, hinge to -1 and +1);
+    (-1, 1) suits code of your own that uses sign labels. XOR is the one a single neuron
+    cannot learn.
 
     >>> xor = boolean("xor", labels=(-1, 1))
     >>> xor.inputs, xor.targets

@@ -234,6 +234,7 @@ class Maxout(Module):
     """Each output is max_k (w_kᵀ x + b_k) over `pieces` linear neurons (lecture 000)."""
 
     def __init__(self, nin: int, nout: int, *, pieces: int = 2, seed: Seed = None) -> None:
+        _check_size("Maxout", "nout", nout)
         _check_size("Maxout", "pieces", pieces)
         rng = generator(seed)
         self.units = [Layer(nin, pieces, activation=LINEAR, seed=rng) for _ in range(nout)]

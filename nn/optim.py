@@ -101,11 +101,11 @@ class SGD(Optimizer):
         """p ← p - lr · b, with the velocity b as above (b = g without momentum)."""
         lr, momentum = self.lr, self.momentum
         directions = self._gradients(self.weight_decay)
-        if momentum:
-            if self.velocities:
-                directions = [momentum * b + g for b, g in zip(self.velocities, directions)]
-            self.velocities = directions
+        if momentum and self.velocities:
+            directions = [momentum * b + g for b, g in zip(self.velocities, directions)]
         self._assign([p.data - lr * b for p, b in zip(self.parameters, directions)])
+        if momentum:
+            self.velocities = directions
 
 
 class Adam(Optimizer):
@@ -148,21 +148,22 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         """One Adam update of every parameter, as above."""
-        self.steps += 1
+        steps = self.steps + 1
         beta1, beta2 = self.betas
-        step_size = self.lr / (1.0 - beta1**self.steps)
-        root = math.sqrt(1.0 - beta2**self.steps)
+        step_size = self.lr / (1.0 - beta1**steps)
+        root = math.sqrt(1.0 - beta2**steps)
         eps, w1, w2 = self.eps, 1.0 - beta1, 1.0 - beta2
         sqrt = math.sqrt
         grads = self._gradients(self.weight_decay)
-        means = self.means = [m + w1 * (g - m) for m, g in zip(self.means, grads)]
-        squares = self.squares = [v * beta2 + w2 * g * g for v, g in zip(self.squares, grads)]
+        means = [m + w1 * (g - m) for m, g in zip(self.means, grads)]
+        squares = [v * beta2 + w2 * g * g for v, g in zip(self.squares, grads)]
         self._assign(
             [
                 p.data - step_size * m / (sqrt(v) / root + eps)
                 for p, m, v in zip(self.parameters, means, squares)
             ]
         )
+        self.steps, self.means, self.squares = steps, means, squares
 
 
 class LinearLR:

@@ -31,7 +31,8 @@ def loss_curve(history: History, path: str | os.PathLike) -> None:
         if any(v is not None for v in values):
             right.plot(epochs, values, label=name)
     right.set(title="accuracy", xlabel="epoch", ylim=(0, 1.02))
-    right.legend()
+    if right.lines:
+        right.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
@@ -48,8 +49,10 @@ def decision_boundary(
     """The class the model gives each point of a grid over 2-D `data`, with the data on top."""
     if len(data.inputs[0]) != 2:
         raise ValueError(f"decision_boundary: needs 2-D inputs, got {len(data.inputs[0])}-D")
-    plt = _pyplot()
     decide = OBJECTIVES[loss].decide
+    if decide is None:
+        raise ValueError(f"decision_boundary: {loss} is a regression loss, with no classes")
+    plt = _pyplot()
     xs, ys = zip(*data.inputs)
     margin = 0.25
     x0, x1 = min(xs) - margin, max(xs) + margin

@@ -35,7 +35,7 @@ class Objective:
 
 OBJECTIVES: dict[str, Objective] = {
     "cross_entropy": Objective(
-        loss=lambda outputs, targets: losses.cross_entropy(outputs, [int(t) for t in targets]),
+        loss=losses.cross_entropy,
         decide=lambda output: max(range(len(output)), key=output.__getitem__),
         labels=int,
     ),
@@ -82,40 +82,69 @@ def fit(
 
     The loss of a batch is the `loss` (a name in `OBJECTIVES`) averaged over its examples,
     plus `l2` · Σ p² over the parameters. `schedule` (e.g. `LinearLR`) steps after every
-    optimizer step. The progress bar (`tqdm.auto`) shows the running loss and accuracy.
+    optimizer step. The progress bar (`tqdm.auto`) advances per batch and shows the
+    epoch's running loss and accuracy.
     """
     objective = _objective(loss)
     if not (isinstance(epochs, int) and epochs >= 1):
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
-    rng = generator(seed)
     parameters = model.parameters()
+    if set(optimizer.parameters) != set(parameters):
+        raise ValueError("fit: the optimizer must hold exactly the model's parameters")
+    _check_fit(model, train, loss)
+    rng = generator(seed)
     history = History()
-    bar = _progress(epochs, progress)
-    for _ in bar:
+    per_epoch = math.ceil(len(train) / (batch_size or len(train)))
+    bar = _progress(epochs * per_epoch, progress)
+    for _ in range(epochs):
         total, correct, count = 0.0, 0, 0
         for inputs, targets in batches(train, batch_size=batch_size, seed=rng):
             outputs = [model(x) for x in inputs]
             batch_loss = objective.loss(outputs, [objective.labels(t) for t in targets])
             if l2:
                 batch_loss = batch_loss + losses.l2(parameters, alpha=l2)
+            model.zero_grad()
             batch_loss.backward()
             optimizer.step()
-            optimizer.zero_grad()
             if schedule is not None:
                 schedule.step()
             total += batch_loss.data * len(inputs)
             count += len(inputs)
             if objective.decide is not None:
                 correct += sum(objective.decide(_data(y)) == t for y, t in zip(outputs, targets))
+            bar.update()
+            bar.set_postfix(_postfix(total / count, correct / count if objective.decide else None))
         history.loss.append(total / count)
         history.accuracy.append(correct / count if objective.decide else None)
         history.test_accuracy.append(accuracy(model, test, loss=loss) if test else None)
-        bar.set_postfix(_postfix(history))
+    bar.close()
     return history
 
 
 def _data(output: Value | list[Value]) -> float | list[float]:
     return [y.data for y in output] if isinstance(output, list) else output.data
+
+
+def _check_fit(model: Module, data: Dataset, loss: str) -> None:
+    """Refuse a loss that does not fit the model's outputs or the data's classes."""
+    if OBJECTIVES[loss].decide is None:
+        return
+    classes = range(data.classes)
+    if any(t not in classes for t in data.targets):
+        raise ValueError(
+            f"fit: {loss} needs the targets to be the classes 0..{data.classes - 1} of "
+            f"{data.name!r}; found {sorted(set(data.targets) - set(classes))[:3]}"
+        )
+    output = model.predict([data.inputs[0]])[0]
+    if loss == "cross_entropy":
+        if not isinstance(output, list) or len(output) != data.classes:
+            got = len(output) if isinstance(output, list) else 1
+            raise ValueError(
+                f"fit: cross_entropy needs one output per class ({data.classes}), "
+                f"the model has {got}"
+            )
+    elif isinstance(output, list) or data.classes != 2:
+        raise ValueError(f"fit: {loss} needs two classes and one output (a score or logit)")
 
 
 def accuracy(model: Module, data: Dataset, *, loss: str = "cross_entropy") -> float | None:
@@ -129,21 +158,20 @@ def accuracy(model: Module, data: Dataset, *, loss: str = "cross_entropy") -> fl
 
 def _objective(loss: str) -> Objective:
     if loss not in OBJECTIVES:
-        raise ValueError(f"fit: unknown loss {loss!r}; choose from {', '.join(OBJECTIVES)}")
+        raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(OBJECTIVES)}")
     return OBJECTIVES[loss]
 
 
-def _progress(epochs: int, enabled: bool):
-    from tqdm.auto import trange
+def _progress(total: int, enabled: bool):
+    from tqdm.auto import tqdm
 
-    return trange(epochs, desc="epochs", unit="epoch", disable=not enabled, leave=False)
+    return tqdm(total=total, desc="training", unit="batch", disable=not enabled, leave=False)
 
 
-def _postfix(history: History) -> dict[str, str]:
-    shown = {"loss": f"{history.loss[-1]:.4f}"}
-    for name, values in (("acc", history.accuracy), ("test", history.test_accuracy)):
-        if values[-1] is not None and not math.isnan(values[-1]):
-            shown[name] = f"{values[-1]:.1%}"
+def _postfix(loss: float, share: float | None) -> dict[str, str]:
+    shown = {"loss": f"{loss:.4f}"}
+    if share is not None:
+        shown["acc"] = f"{share:.1%}"
     return shown
 
 

@@ -100,3 +100,33 @@ def test_infinite_and_invalid_json(tmp_path: Path) -> None:
     path.write_text("{ not json")
     with pytest.raises(ValueError, match="is not valid JSON"):
         load(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b'{"format": "stepgrad.MLP", "x": "\xff"}', "is not valid JSON"),
+    ],
+)
+def test_undecodable_files(tmp_path: Path, text: bytes, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(text)
+    with pytest.raises(ValueError, match=message):
+        load(path)
+
+
+def test_huge_integers_and_non_boolean_bias(tmp_path: Path) -> None:
+    _, path = saved(tmp_path)
+    path.write_text(path.read_text().replace('neurons.0.b": 0.0', 'neurons.0.b": ' + "9" * 400, 1))
+    with pytest.raises(ValueError, match="not a finite number"):
+        load(path)
+    path = corrupt(tmp_path, set_in(("config", "bias"), "no"))
+    with pytest.raises(ValueError, match="config bias is 'no', not true or false"):
+        load(path)
+
+
+def test_saved_file_has_the_usual_permissions(tmp_path: Path) -> None:
+    _, path = saved(tmp_path)
+    other = tmp_path / "other.txt"
+    other.write_text("x")
+    assert path.stat().st_mode & 0o777 == other.stat().st_mode & 0o777

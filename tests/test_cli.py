@@ -61,7 +61,22 @@ def test_train_with_every_option(tmp_path: Path, capsys: pytest.CaptureFixture) 
     out = capsys.readouterr().out
     assert "spirals: 48 training and 12 test examples, 2 inputs, 3 classes" in out
     assert "after 3 epochs" in out and "test accuracy" in out
-    assert load(tmp_path / "model.json").config["nouts"] == [8, 8, 3]
+    config = load(tmp_path / "model.json").config
+    assert config["nouts"] == [8, 8, 3] and config["activation"] == ["tanh", "tanh"]
+
+
+def test_regression_and_mismatched_losses(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv(EPOCHS_LIMIT, "1")
+    assert main(["train", "--loss", "mse", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert "boundary.png" not in capsys.readouterr().out
+    for argv, message in [
+        (["--dataset", "blobs", "--loss", "hinge"], "hinge needs two classes"),
+        (["--optimizer", "adam", "--momentum", "0.9"], "--momentum is an option of"),
+        (["--epochs", "0"], "expected a positive integer, got '0'"),
+    ]:
+        with pytest.raises(SystemExit):
+            main(["train", *argv, "--out", str(tmp_path), "--no-progress"])
+        assert message in capsys.readouterr().err
 
 
 def test_the_epoch_limit_that_ci_sets(tmp_path: Path, capsys, monkeypatch) -> None:

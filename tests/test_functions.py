@@ -125,3 +125,12 @@ def test_star_import_keeps_the_builtin_sum() -> None:
     namespace: dict[str, object] = {}
     exec("from autograd import *", namespace)
     assert "sum" not in namespace and "Value" in namespace
+
+
+def test_dot_with_large_finite_derivatives() -> None:
+    """Σ of the local derivatives overflows; each one is finite, so the node is fine."""
+    w = [Value(1e308), Value(1e308)]
+    x = [Value(1.0), Value(-1.0)]
+    z = autograd.dot(w, x)
+    z.backward()
+    assert z.data == 0.0 and [v.grad for v in x] == [1e308, 1e308]

@@ -12,7 +12,8 @@ PUBLIC = set(autograd.__all__) | {"sum"}
 
 
 def imports(package: str) -> list[tuple[str, str, str | None]]:
-    """(file, module, name) for every import in the package's modules."""
+    """(file, module, name) for every import in the package's modules, and for every
+    attribute read from the name `autograd` (`autograd.dot` counts as importing dot)."""
     found = []
     for path in sorted((ROOT / package).glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -20,6 +21,12 @@ def imports(package: str) -> list[tuple[str, str, str | None]]:
                 found += [(path.name, alias.name, None) for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 found += [(path.name, node.module, alias.name) for alias in node.names]
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "autograd"
+            ):
+                found.append((path.name, "autograd", node.attr))
     return found
 
 

@@ -193,6 +193,7 @@ def test_zero_grad() -> None:
         (lambda: MLP(2, [3, 3, 1], activation=["relu"]), r"MLP: 2 hidden layer\(s\) but 1"),
         (lambda: MLP(2, [3, 1], seed=0)([1.0]), "Layer: expected 2 inputs, got 1"),
         (lambda: Maxout(2, 1, pieces=0), "Maxout: pieces must be a positive integer"),
+        (lambda: Maxout(2, 0), "Maxout: nout must be a positive integer"),
     ],
 )
 def test_errors(make, message: str) -> None:

@@ -318,3 +318,27 @@ ERRORS = [
 def test_bad_options_raise_an_error_that_names_them(call, error, message) -> None:
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    "make", [lambda ps: SGD(ps, lr=1e300, momentum=0.9), lambda ps: Adam(ps, lr=1e300)]
+)
+def test_a_failed_step_changes_no_state(make) -> None:
+    p = Value(1.0)
+    optimizer = make([p])
+    p.grad = 1.0
+    optimizer.step()
+    state = {
+        k: (list(v) if isinstance(v, list) else v)
+        for k, v in vars(optimizer).items()
+        if k != "parameters"
+    }
+    p.grad = 1e300
+    with pytest.raises(OverflowError, match="No parameter was changed"):
+        optimizer.step()
+    after = {
+        k: (list(v) if isinstance(v, list) else v)
+        for k, v in vars(optimizer).items()
+        if k != "parameters"
+    }
+    assert after == state

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from nn import MLP
@@ -88,7 +90,13 @@ def test_evaluate_reports_loss_and_accuracy() -> None:
     data = Dataset(inputs=[[0.0], [1.0]], targets=[0, 1], name="two", classes=2)
     model = MLP(1, [2], seed=0)
     result = evaluate(model, data)
-    assert set(result) == {"loss", "accuracy"} and result["loss"] > 0
+    logits = model.predict(data.inputs)
+    expected = (
+        sum(math.log(sum(math.exp(z) for z in zs)) - zs[t] for zs, t in zip(logits, data.targets))
+        / 2
+    )
+    correct = sum(max(range(2), key=zs.__getitem__) == t for zs, t in zip(logits, data.targets))
+    assert result == pytest.approx({"loss": expected, "accuracy": correct / 2}, rel=1e-12)
 
 
 def test_regression_has_no_accuracy() -> None:
@@ -109,7 +117,7 @@ def test_regression_has_no_accuracy() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"loss": "nope"}, "fit: unknown loss 'nope'"),
+        ({"loss": "nope"}, "unknown loss 'nope'"),
         ({"epochs": 0}, "fit: epochs must be a positive integer"),
     ],
 )
@@ -123,3 +131,53 @@ def test_errors(options: dict, message: str) -> None:
             progress=False,
             **options,
         )
+
+
+def test_gradients_left_before_fit_do_not_leak_into_the_first_step() -> None:
+    data = moons(16, seed=0)
+
+    def run(leftover: bool) -> list[float]:
+        model = MLP(2, [4, 2], seed=0)
+        if leftover:
+            model([5.0, 5.0])[0].backward()
+        fit(model, data, optimizer=SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
+        return [p.data for p in model.parameters()]
+
+    assert run(leftover=True) == run(leftover=False)
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "loss", "message"),
+    [
+        (MLP(2, [3, 1], seed=0), boolean("xor"), "cross_entropy", r"one output per class \(2\)"),
+        (MLP(2, [3, 3], seed=0), boolean("xor"), "hinge", "hinge needs two classes and one"),
+        (
+            MLP(2, [3, 1], seed=0),
+            Dataset([[0.0, 0.0], [1.0, 1.0]], [0, 2], "three", 3),
+            "binary_cross_entropy",
+            "two classes",
+        ),
+        (
+            MLP(2, [3, 2], seed=0),
+            Dataset([[0.0, 0.0], [1.0, 1.0]], [0, 5], "odd", 2),
+            "cross_entropy",
+            r"classes 0\.\.1 of 'odd'; found \[5\]",
+        ),
+    ],
+)
+def test_a_loss_that_does_not_fit_is_refused_before_training(model, data, loss, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        fit(model, data, optimizer=SGD(model.parameters(), lr=0.1), loss=loss, progress=False)
+
+
+def test_the_optimizer_must_hold_the_models_parameters() -> None:
+    model, other = MLP(2, [2], seed=0), MLP(2, [2], seed=1)
+    with pytest.raises(ValueError, match="the optimizer must hold exactly the model's parameters"):
+        fit(model, boolean("and"), optimizer=SGD(other.parameters(), lr=0.1), progress=False)
+
+
+def test_progress_bar_counts_batches(capsys: pytest.CaptureFixture) -> None:
+    model = MLP(2, [2], seed=0)
+    fit(model, boolean("or"), optimizer=SGD(model.parameters(), lr=0.1), epochs=3, batch_size=2)
+    err = capsys.readouterr().err
+    assert "6/6" in err and "loss=" in err and "acc=" in err
