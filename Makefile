@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench bench-mnist lint format graphviz clean
+.PHONY: demo test bench bench-mnist drawings lint format graphviz clean
 
 demo: $(VENV)/.installed-viz
 	$(BIN)/stepgrad demo --out demo-output
@@ -13,6 +13,9 @@ test: $(VENV)/.installed-dev graphviz
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+drawings: $(VENV)/.installed-dev graphviz
+	$(BIN)/python -m autograd.drawing notebooks/figures
 
 bench-mnist: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.mnist

@@ -42,3 +42,12 @@ __all__ = [
 ]
 
 warn_if_shadowed()
+
+
+def __getattr__(name: str):
+    """`autograd.draw` imports graphviz only when it is first used."""
+    if name == "draw":
+        from autograd.drawing import draw
+
+        return draw
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

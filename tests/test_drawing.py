@@ -1,0 +1,185 @@
+"""Drawing graphs: labels, messages, fan-out sums, determinism, escaping, and no-dot help."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from hypothesis import given, reject, settings
+from hypothesis import strategies as st
+from test_random_graphs import SMOOTH, build, recipes
+
+import autograd
+from autograd import OPS, Value
+from autograd.drawing import INSTALL, draw
+
+
+@pytest.fixture(scope="session")
+def dot_program() -> str:
+    path = shutil.which("dot")
+    if path is None:
+        from conftest import STRICT
+
+        if STRICT:
+            pytest.fail(f"Graphviz's dot is missing: {INSTALL}")
+        pytest.skip(f"Graphviz's dot is missing: {INSTALL}")
+    return path
+
+
+def lecture_example() -> tuple[Value, Value]:
+    """Lecture 003: z = w x + b, y = σ(z), L = ½ (y - t)²."""
+    w, x, b = Value(0.5, label="w"), Value(1.5, label="x"), Value(-0.2, label="b")
+    z = w * x + b
+    z.label = "z"
+    y = z.sigmoid()
+    y.label = "y"
+    loss = 0.5 * (y - 1.0) ** 2
+    loss.label = "L"
+    return w, loss
+
+
+def test_values_ops_and_messages_are_written() -> None:
+    _, loss = lecture_example()
+    loss.backward()
+    source = draw(loss).source
+    assert "<b>w</b></td><td>data 0.5</td><td>grad -0.1273" in source
+    for op_text in ["<*>", "<+>", "<σ>", "<- 1>", "<** 2>", "<0.5 *>"]:
+        assert f"[label={op_text} shape=ellipse]" in source
+    assert "1.5 × -0.08488 = -0.1273" in source
+
+
+def test_before_backward_grads_are_not_zeros() -> None:
+    _, loss = lecture_example()
+    source = draw(loss).source
+    assert "grad ? (run backward)" in source and "grad 0<" not in source
+    assert " × " not in source
+
+
+def test_each_use_is_an_edge_and_fan_out_sums_its_messages() -> None:
+    a = Value(3.0, label="a")
+    square = a * a
+    square.backward()
+    source = draw(square).source
+    assert source.count("v0 -> v1op") == 2
+    assert source.count("3 × 1 = 3") == 2
+    assert "grad 3 + 3 = 6" in source
+
+
+def test_views() -> None:
+    _, loss = lecture_example()
+    loss.backward()
+    forward, backward = draw(loss, show="forward").source, draw(loss, show="backward").source
+    assert "data 0.5" in forward and "grad" not in forward and " × " not in forward
+    assert "data" not in backward and "grad -0.1273" in backward
+    with pytest.raises(ValueError, match="draw: show must be one of both, forward, backward"):
+        draw(loss, show="sideways")
+
+
+def test_params_and_constants_from_the_table() -> None:
+    x = Value(-1.0)
+    texts = {
+        "leaky_relu α=0.1": x.leaky_relu(0.1),
+        "elu α=1": x.elu(),
+        "1 -": 1 - x,
+        "2 **": 2.0**x,
+        "Σ (4)": autograd.sum([x, x, 4.0]),
+        "Σ w·x (784 constants)": autograd.dot([x] * 784, [0.5] * 784),
+        OPS["tanh"].symbol: x.tanh(),
+    }
+    for text, node in texts.items():
+        assert (
+            f"v{len(autograd.topological_order(node)) - 1}op [label=<{text}>" in draw(node).source
+        )
+
+
+def test_the_same_graph_gives_the_same_source() -> None:
+    first, second = lecture_example()[1], lecture_example()[1]
+    first.backward()
+    second.backward()
+    assert draw(first).source == draw(second).source
+    assert draw(first).source == draw(first).source
+
+
+def test_highlight_outlines_a_value() -> None:
+    w, loss = lecture_example()
+    assert draw(loss, highlight=[w]).source.count("color=red") == 1
+
+
+NUMBER = r"-?[\d.]+(?:e[+-]?\d+)?|-?inf|nan"
+
+
+@given(recipes(SMOOTH))
+def test_messages_on_the_edges_sum_to_the_gradient_on_the_node(recipe) -> None:
+    leaves_data, steps = recipe
+    try:
+        root = build(steps, [Value(x) for x in leaves_data])
+    except OverflowError:
+        reject()
+    root.backward()
+    source = draw(root).source
+    sent: dict[str, list[str]] = {}
+    for tail, a, b, c in re.findall(
+        rf"(v\d+) -> v\d+op \[label=<({NUMBER}) × ({NUMBER}) = ({NUMBER})>", source
+    ):
+        assert float(c) == pytest.approx(float(a) * float(b), rel=2e-3, abs=1e-9)
+        sent.setdefault(tail, []).append(c)
+    for name, label in re.findall(r"(v\d+) \[label=<<table.*?grad ([^<]*)</td>", source):
+        parts = label.split(" = ")
+        if len(parts) == 2:
+            summands = parts[0].split(" + ")
+            assert sorted(summands) == sorted(sent[name])
+            total = sum(map(float, summands))
+            scale = max(abs(float(s)) for s in summands)
+            assert total == pytest.approx(float(parts[1]), abs=2e-3 * scale + 1e-12)
+        elif name in sent:
+            assert sent[name] == [parts[0]]
+
+
+def test_renders_with_dot(dot_program: str) -> None:
+    _, loss = lecture_example()
+    loss.backward()
+    svg = draw(loss).pipe(format="svg").decode()
+    assert svg.startswith("<?xml") and "0.5 *" in svg
+
+
+@settings(max_examples=40)
+@given(st.text(max_size=12))
+def test_any_label_renders(dot_program: str, label: str) -> None:
+    x = Value(1.0, label=label)
+    y = x.tanh()
+    y.label = label
+    y.backward()
+    assert draw(y).pipe(format="svg").startswith(b"<?xml")
+
+
+def test_without_dot_the_source_and_the_install_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    _, loss = lecture_example()
+    drawing = draw(loss)
+    bundle = drawing._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    assert (
+        bundle["text/plain"].startswith("digraph {")
+        and "sudo apt-get install graphviz" in bundle["text/plain"]
+    )
+    with pytest.raises(RuntimeError, match="draw: rendering needs Graphviz: install"):
+        drawing.render(tmp_path / "graph", format="svg")
+    assert not list(tmp_path.glob("graph.svg"))
+
+
+def test_the_readme_figures_are_up_to_date(dot_program: str, tmp_path) -> None:
+    """The committed SVGs show the same text as freshly drawn ones: `make drawings`."""
+    from pathlib import Path
+
+    from autograd.drawing import lecture_figures
+
+    committed = Path(__file__).resolve().parents[1] / "notebooks" / "figures"
+    for fresh in map(Path, lecture_figures(str(tmp_path))):
+        texts = [
+            re.findall(r"<text[^>]*>([^<]*)</text>", p.read_text())
+            for p in (fresh, committed / fresh.name)
+        ]
+        assert sorted(texts[0]) == sorted(texts[1]) != []
