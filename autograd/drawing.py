@@ -25,7 +25,8 @@ from autograd.value import Value
 
 INSTALL = "install Graphviz's dot program: sudo apt-get install graphviz (or graphviz.org/download)"
 SHOWS = ("both", "forward", "backward")
-GREEK = {"alpha": "α", "exponent": ""}
+PARAM_PREFIXES = {"alpha": "α=", "exponent": ""}
+"""How an op node writes its params: `leaky_relu α=0.01`, `** 2`; others as `name=value`."""
 
 
 class GraphvizMissing(RuntimeError):
@@ -142,7 +143,7 @@ def _op_text(node: Value) -> str:
             else f"{constants[0]} {op.symbol}"
         )
     if op.params:
-        named = [f"{GREEK.get(k, k)}={v}".lstrip("=") for k, v in zip(op.params, constants)]
+        named = [f"{PARAM_PREFIXES.get(k, k + '=')}{v}" for k, v in zip(op.params, constants)]
         return " ".join([op.symbol, *named])
     if constants:
         shown = ", ".join(constants) if len(constants) <= 3 else f"{len(constants)} constants"
