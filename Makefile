@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test bench bench-mnist drawings lint format graphviz clean
 
-demo: $(VENV)/.installed-viz
+demo: $(VENV)/.installed-viz graphviz
 	$(BIN)/stepgrad demo --out demo-output
 
 test: $(VENV)/.installed-dev graphviz

@@ -66,6 +66,7 @@ def draw(
     show: str = "both",
     rankdir: str = "LR",
     highlight: Iterable[Value] = (),
+    max_nodes: int = 150,
 ) -> Drawing:
     """The graph of `root` as a graphviz Digraph (Jupyter displays it; `.render(path,
     format="svg")` writes a file). It prints nothing and writes nothing by itself.
@@ -73,6 +74,11 @@ def draw(
     `show` picks what is written: "forward" (data), "backward" (grads and the messages on
     the edges) or "both". Before `root.backward()` has run, grads show as not yet computed.
     `highlight` lists values to outline in red, e.g. the one a stepper is at.
+
+    Nodes made inside an `nn` model are grouped into clusters (model, layer, neuron), read
+    from the labels `nn` gives its parameters ("layers.0.neurons.3.w.2"). A graph of more
+    than `max_nodes` values draws each neuron as one box with its output's data and grad,
+    then each layer, and says what it collapsed.
 
     >>> x = Value(3.0, label="x")
     >>> y = x * x
@@ -83,7 +89,6 @@ def draw(
     if show not in SHOWS:
         raise ValueError(f"draw: show must be one of {', '.join(SHOWS)}, got {show!r}")
     order = topological_order(root)
-    names = {node: f"v{i}" for i, node in enumerate(order)}
     computed = root.grad != 0.0 and show != "forward"
     messages: dict[Value, list[float]] = {node: [] for node in order}
     for edge in edges(root):
@@ -94,26 +99,185 @@ def draw(
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9"},
     )
-    for node in order:
-        name = names[node]
-        style = {"color": "red", "penwidth": "2"} if node in marked else {}
-        drawing.node(
-            name, _value_label(node, show, computed, messages[node]), shape="plaintext", **style
+    clusters = module_paths(order)
+    boxes = _collapse(order, clusters, max_nodes)
+    names = {
+        node: _box_name(boxes[node]) if node in boxes else f"v{i}" for i, node in enumerate(order)
+    }
+    placed: dict[str | None, list[tuple[str, str, dict[str, str]]]] = {}
+
+    def place(path: str | None, name: str, label: str, **attributes: str) -> None:
+        placed.setdefault(path, []).append((name, label, attributes))
+
+    for path, (outputs, size) in _boxes(order, boxes, root).items():
+        lines = [_escape(f"{path}: {size} nodes")]
+        if len(outputs) == 1:
+            lines.append(f"output data {_number(outputs[0].data)}")
+            if computed:
+                lines.append(f"grad {_number(outputs[0].grad)}")
+        else:
+            lines.append(f"{len(outputs)} outputs")
+        place(
+            _parent_path(path),
+            _box_name(path),
+            f"<{'<br/>'.join(lines)}>",
+            shape="box",
+            style="rounded",
         )
+    for node in order:
+        if node in boxes:
+            continue
+        name, path = names[node], clusters.get(node)
+        style = {"color": "red", "penwidth": "2"} if node in marked else {}
+        place(
+            path,
+            name,
+            _value_label(node, show, computed, messages[node], path),
+            shape="plaintext",
+            **style,
+        )
+        if node.op is not None:
+            place(path, f"{name}op", _text(_op_text(node)), shape="ellipse")
+    _emit(drawing, placed)
+    between_boxes: set[tuple[str, str]] = set()
+    for node in order:
         if node.op is None:
             continue
-        drawing.node(f"{name}op", _text(_op_text(node)), shape="ellipse")
-        drawing.edge(f"{name}op", name)
+        if node not in boxes:
+            drawing.edge(f"{names[node]}op", names[node])
         for parent, local_grad in zip(node.parents, node.local_grads):
-            label = _message(local_grad, node.grad) if computed else ""
-            drawing.edge(names[parent], f"{name}op", label=label)
+            if node not in boxes and parent not in boxes:
+                label = _message(local_grad, node.grad) if computed else ""
+                drawing.edge(names[parent], f"{names[node]}op", label=label)
+                continue
+            head = names[node] if node in boxes else f"{names[node]}op"
+            pair = (names[parent], head)
+            if pair[0] != pair[1] and pair not in between_boxes:
+                between_boxes.add(pair)
+                drawing.edge(*pair)
+    if boxes:
+        drawing.attr(
+            label=f"collapsed {len(boxes)} of {len(order)} nodes into "
+            f"{len(set(boxes.values()))} boxes (max_nodes={max_nodes})",
+            labelloc="t",
+        )
     return drawing
 
 
-def _value_label(node: Value, show: str, computed: bool, messages: list[float]) -> str:
+def module_paths(order: list[Value]) -> dict[Value, str]:
+    """The `nn` module each node was made in, for the nodes made in one.
+
+    A parameter's label names its module ("layers.0.neurons.3.w.2" is in
+    "layers.0.neurons.3"); a node made from a parameter is in that parameter's module, and
+    a node of a table op whose parents all are in one module is in it too (the activation).
+    """
+    paths: dict[Value, str] = {}
+    for node in order:
+        if not node.parents:
+            path = _module_of(node.label)
+            if path is not None:
+                paths[node] = path
+            continue
+        owners = [paths[p] for p in node.parents if not p.parents and p in paths]
+        if owners:
+            paths[node] = owners[0]
+            continue
+        first = paths.get(node.parents[0])
+        if (
+            first is not None
+            and node.op.base is None
+            and all(p.parents and paths.get(p) == first for p in node.parents)
+        ):
+            paths[node] = first
+    return paths
+
+
+def _module_of(label: str) -> str | None:
+    """ "layers.0.neurons.3.w.2" -> "layers.0.neurons.3"; None for labels not of that form."""
+    parts = label.split(".")
+    parts = parts[:-2] if parts[-1].isdigit() else parts[:-1]
+    if not parts or len(parts) % 2 or not all(part.isdigit() for part in parts[1::2]):
+        return None
+    return ".".join(parts)
+
+
+def _parent_path(path: str) -> str | None:
+    parts = path.split(".")
+    return ".".join(parts[:-2]) or None
+
+
+def _collapse(order: list[Value], clusters: dict[Value, str], max_nodes: int) -> dict[Value, str]:
+    """The module path of the box each collapsed node is drawn in: while more than
+    `max_nodes` things would be drawn, the deepest modules (neurons, then layers) collapse."""
+    boxes: dict[Value, str] = {}
+    paths = dict(clusters)
+    while paths and len(order) - len(boxes) + len(set(boxes.values())) > max_nodes:
+        depth = max(path.count(".") for path in paths.values())
+        for node, path in paths.items():
+            if path.count(".") == depth:
+                boxes[node] = path
+        paths = {node: _parent_path(path) for node, path in paths.items() if _parent_path(path)}
+    return boxes
+
+
+def _box_name(path: str) -> str:
+    return "box_" + path.replace(".", "_")
+
+
+def _boxes(
+    order: list[Value], boxes: dict[Value, str], root: Value
+) -> dict[str, tuple[list[Value], int]]:
+    """Per box path: its outputs (members used outside the box, or the root) and its size."""
+    used_outside: set[Value] = {root}
+    for node in order:
+        for parent in node.parents:
+            if parent in boxes and boxes.get(node) != boxes[parent]:
+                used_outside.add(parent)
+    members: dict[str, list[Value]] = {}
+    for node in order:
+        if node in boxes:
+            members.setdefault(boxes[node], []).append(node)
+    return {
+        path: ([n for n in nodes if n in used_outside], len(nodes))
+        for path, nodes in members.items()
+    }
+
+
+def _emit(drawing: graphviz.Digraph, placed: dict) -> None:
+    """The nodes of each module path inside nested clusters, the others at the top."""
+    for name, label, attributes in placed.get(None, []):
+        drawing.node(name, label, **attributes)
+    tops = sorted({".".join(path.split(".")[:2]) for path in placed if path})
+    for top in tops:
+        _cluster(drawing, top, placed)
+
+
+def _cluster(graph: graphviz.Digraph, path: str, placed: dict) -> None:
+    with graph.subgraph(name=f"cluster_{path.replace('.', '_')}") as sub:
+        sub.attr(label=_escape(path), style="rounded", color="grey")
+        for name, label, attributes in placed.get(path, []):
+            sub.node(name, label, **attributes)
+        depth = path.count(".") + 2
+        children = {
+            ".".join(p.split(".")[: depth + 1])
+            for p in placed
+            if p and p.startswith(path + ".") and p.count(".") >= depth
+        }
+        for child in sorted(children):
+            _cluster(sub, child, placed)
+
+
+def _value_label(
+    node: Value, show: str, computed: bool, messages: list[float], path: str | None
+) -> str:
     cells = []
     if node.label:
-        cells.append(f"<b>{_escape(node.label)}</b>")
+        short = (
+            node.label[len(path) + 1 :]
+            if path and node.label.startswith(path + ".")
+            else node.label
+        )
+        cells.append(f"<b>{_escape(short)}</b>")
     if show != "backward":
         cells.append(f"data {_number(node.data)}")
     if show != "forward":

@@ -6,7 +6,8 @@
 
 Both print a progress bar and the final accuracy, and write to DIR the saved model
 (`model.json`), the history (`history.json`), the loss curve (`loss.png`) and, for 2-D
-data, the decision boundary (`boundary.png`).
+data, the decision boundary (`boundary.png`); the demo also draws the graph of one
+training sample's loss (`sample.svg`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from nn import data, plots
+import autograd
+from autograd import Value
+from nn import data, losses, plots
 from nn.checkpoint import save
 from nn.layers import MLP, activations
 from nn.optim import SGD, Adam, LinearLR
@@ -120,7 +123,20 @@ def demo(args: argparse.Namespace) -> int:
     )
     _report(history)
     _write(args.out, model, history, dataset, "hinge")
+    sample = losses.hinge([model(dataset.inputs[0])], [2.0 * dataset.targets[0] - 1.0])
+    sample.backward()
+    _draw(sample, args.out / "sample")
     return 0
+
+
+def _draw(root: Value, path: Path) -> None:
+    """Write the drawing of `root` as SVG, or say why not (graphviz is an optional extra)."""
+    try:
+        autograd.draw(root).render(path, format="svg", cleanup=True)
+    except (ImportError, RuntimeError) as error:
+        print(f"no drawing of one sample's loss: {error}")
+    else:
+        print(f"wrote the drawing of one sample's loss to {path}.svg")
 
 
 def _epochs(requested: int) -> int:

@@ -131,6 +131,7 @@ class Layer(Module):
         _check_size("Layer", "nout", nout)
         rng = generator(options.pop("seed", None))
         self.neurons = [Neuron(nin, fan_out=nout, seed=rng, **options) for _ in range(nout)]
+        self.label_parameters()
 
     def children(self) -> list[tuple[str, Module]]:
         return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
@@ -207,6 +208,7 @@ class MLP(Module):
             )
             for i, act in enumerate([*hidden, out_activation])
         ]
+        self.label_parameters()
 
     def children(self) -> list[tuple[str, Module]]:
         return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
@@ -238,6 +240,7 @@ class Maxout(Module):
         _check_size("Maxout", "pieces", pieces)
         rng = generator(seed)
         self.units = [Layer(nin, pieces, activation=LINEAR, seed=rng) for _ in range(nout)]
+        self.label_parameters()
 
     def children(self) -> list[tuple[str, Module]]:
         return [(f"units.{i}", unit) for i, unit in enumerate(self.units)]

@@ -38,6 +38,11 @@ class Module(ABC):
             found += child.parameters()
         return found
 
+    def label_parameters(self) -> None:
+        """Label every parameter with its name: drawings group a model's nodes by module."""
+        for name, parameter in self.named_parameters():
+            parameter.label = name
+
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 before the next backward pass."""
         for parameter in self.parameters():

@@ -23,7 +23,9 @@ def test_demo_reaches_full_accuracy_and_writes_its_files(
         "history.json",
         "loss.png",
         "model.json",
+        "sample.svg",
     ]
+    assert "collapsed" in (tmp_path / "sample.svg").read_text()
     assert load(tmp_path / "model.json").config["nouts"] == [16, 16, 1]
     history = json.loads((tmp_path / "history.json").read_text())
     assert len(history["loss"]) == 100 and history["accuracy"][-1] == 1.0

@@ -183,3 +183,61 @@ def test_the_readme_figures_are_up_to_date(dot_program: str, tmp_path) -> None:
             for p in (fresh, committed / fresh.name)
         ]
         assert sorted(texts[0]) == sorted(texts[1]) != []
+
+
+def model_loss(sizes: list[int], samples: int) -> Value:
+    from nn import MLP
+
+    model = MLP(sizes[0], sizes[1:], init="xavier", seed=0)
+    inputs = [[0.01 * (i + j) - 0.3 for j in range(sizes[0])] for i in range(samples)]
+    outputs = [model(x) for x in inputs]
+    loss = autograd.sum([y for out in outputs for y in (out if isinstance(out, list) else [out])])
+    loss.backward()
+    return loss
+
+
+def test_model_nodes_are_clustered_by_layer_and_neuron() -> None:
+    source = draw(model_loss([2, 2, 1], 1)).source
+    assert "subgraph cluster_layers_0 {" in source
+    assert "subgraph cluster_layers_0_neurons_1 {" in source
+    assert re.search(r'label="?layers\.0\.neurons\.1"? ', source)
+    assert "<b>w.0</b>" in source and "layers.0.neurons.1.w.0" not in source
+    assert source.index("subgraph cluster_layers_0 {") < source.index("cluster_layers_0_neurons_1")
+
+
+@pytest.mark.parametrize(
+    ("label", "path"),
+    [
+        ("layers.0.neurons.3.w.2", "layers.0.neurons.3"),
+        ("layers.1.neurons.0.b", "layers.1.neurons.0"),
+        ("units.1.neurons.0.slope", "units.1.neurons.0"),
+        ("neurons.2.w.0", "neurons.2"),
+        ("w.2", None),
+        ("x", None),
+        ("a.b", None),
+        ("total.loss.w", None),
+    ],
+)
+def test_module_of_a_parameter_label(label: str, path: str | None) -> None:
+    from autograd.drawing import _module_of
+
+    assert _module_of(label) == path
+
+
+def test_large_graphs_collapse_neurons_then_layers() -> None:
+    loss = model_loss([4, 6, 6, 2], 3)
+    full = draw(loss, max_nodes=10_000).source
+    assert "box_" not in full and "collapsed" not in full
+    neurons = draw(loss, max_nodes=60).source
+    assert "box_layers_0_neurons_5" in neurons and "collapsed" in neurons
+    assert "layers.0.neurons.5: " in neurons and "output" in neurons
+    layers = draw(loss, max_nodes=10).source
+    assert "box_layers_0 " in layers and "box_layers_0_neurons" not in layers
+    assert re.search(r"collapsed \d+ of \d+ nodes into 3 boxes \(max_nodes=10\)", layers)
+
+
+def test_an_mnist_sized_sample_draws_as_three_layer_boxes(dot_program: str) -> None:
+    drawing = draw(model_loss([784, 128, 256, 10], 1))
+    assert re.search(r"collapsed \d+ of \d+ nodes into 3 boxes", drawing.source)
+    assert len(drawing.source) < 5_000
+    assert drawing.pipe(format="svg").startswith(b"<?xml")

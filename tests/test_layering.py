@@ -8,7 +8,9 @@ from pathlib import Path
 import autograd
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLIC = set(autograd.__all__) | {"sum"}
+PUBLIC = set(autograd.__all__) | {"sum", "draw"}
+"""autograd's public names: sum and draw are public but not in __all__ (the builtin sum;
+draw imports graphviz when first used)."""
 
 
 def imports(package: str) -> list[tuple[str, str, str | None]]:

@@ -199,3 +199,14 @@ def test_zero_grad() -> None:
 def test_errors(make, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_models_label_their_parameters_with_their_names() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    assert [p.label for p in model.parameters()] == [n for n, _ in model.named_parameters()]
+    layer = Layer(2, 1, seed=0)
+    assert [p.label for p in layer.parameters()] == [
+        "neurons.0.w.0",
+        "neurons.0.w.1",
+        "neurons.0.b",
+    ]
