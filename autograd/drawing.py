@@ -244,12 +244,16 @@ def _boxes(
 
 
 def _emit(drawing: graphviz.Digraph, placed: dict) -> None:
-    """The nodes of each module path inside nested clusters, the others at the top."""
+    """The nodes of each module path inside nested clusters (model, layer, neuron), the
+    others outside."""
     for name, label, attributes in placed.get(None, []):
         drawing.node(name, label, **attributes)
     tops = sorted({".".join(path.split(".")[:2]) for path in placed if path})
-    for top in tops:
-        _cluster(drawing, top, placed)
+    if tops:
+        with drawing.subgraph(name="cluster_model") as model:
+            model.attr(label="model", style="rounded", color="grey")
+            for top in tops:
+                _cluster(model, top, placed)
 
 
 def _cluster(graph: graphviz.Digraph, path: str, placed: dict) -> None:

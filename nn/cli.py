@@ -103,7 +103,8 @@ def train(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     """micrograd's demo: an MLP 2-16-16-1 on 100 moons, hinge loss + L2, 100 full-batch
-    steps of SGD with the learning rate decaying linearly from 1.0 to 0.1."""
+    steps of SGD with the learning rate decaying linearly from 1.0 to 0.1. Then it draws
+    the loss of the sample with the smallest margin, the closest to being misclassified."""
     dataset = data.moons(100, noise=0.1, seed=args.seed)
     model = MLP(2, [16, 16, 1], seed=args.seed)
     optimizer = SGD(model.parameters(), lr=1.0)
@@ -123,7 +124,10 @@ def demo(args: argparse.Namespace) -> int:
     )
     _report(history)
     _write(args.out, model, history, dataset, "hinge")
-    sample = losses.hinge([model(dataset.inputs[0])], [2.0 * dataset.targets[0] - 1.0])
+    margins = [(2.0 * t - 1.0) * s for t, s in zip(dataset.targets, model.predict(dataset.inputs))]
+    worst = min(range(len(dataset)), key=margins.__getitem__)
+    label = 2.0 * dataset.targets[worst] - 1.0
+    sample = losses.hinge([model(dataset.inputs[worst])], [label])
     sample.backward()
     _draw(sample, args.out / "sample")
     return 0

@@ -198,7 +198,7 @@ def model_loss(sizes: list[int], samples: int) -> Value:
 
 def test_model_nodes_are_clustered_by_layer_and_neuron() -> None:
     source = draw(model_loss([2, 2, 1], 1)).source
-    assert "subgraph cluster_layers_0 {" in source
+    assert "subgraph cluster_model {" in source and "subgraph cluster_layers_0 {" in source
     assert "subgraph cluster_layers_0_neurons_1 {" in source
     assert re.search(r'label="?layers\.0\.neurons\.1"? ', source)
     assert "<b>w.0</b>" in source and "layers.0.neurons.1.w.0" not in source
