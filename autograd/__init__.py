@@ -14,6 +14,7 @@ from autograd.functions import sum as sum
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.graph import Edge, edges, topological_order
 from autograd.ops import OPS, Op, with_constant
+from autograd.stepping import Step, Stepper
 from autograd.value import Value, apply, enable_grad, no_grad, zero_grad
 
 __stepgrad__ = True
@@ -25,6 +26,8 @@ __all__ = [
     "Edge",
     "GradcheckError",
     "Op",
+    "Step",
+    "Stepper",
     "Value",
     "apply",
     "dot",

@@ -1,0 +1,151 @@
+"""Step through the forward and backward passes of a graph, one node or message at a time.
+
+The forward pass has one step per node, in topological order: the node's value from its
+inputs. The backward pass has one step per edge, in the order `backward()` sends them:
+the consumer's gradient δ times its local derivative is the message, added (`+=`) to the
+receiver's running total. Optional update steps follow, w ← w − η δ_w. Each step is an
+equation in the lectures' notation, with the graph's labels where it has them.
+
+A stepper keeps its own gradients and never changes `node.grad`; after its last backward
+step they equal what `backward()` computes, exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from autograd.graph import topological_order
+from autograd.value import Value
+
+PHASES = ("forward", "backward", "update")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: its phase, the node it computes or sends to, its equation, and `value`:
+    the node's data (forward), the receiver's running total after the `+=` (backward), or
+    the parameter's new data (update). Backward steps also hold the `sender` (the
+    consumer), the `local_grad` ∂sender/∂node and the sender's `upstream` gradient δ; the
+    message is their product. The backward pass starts from δ_root = 1.
+    """
+
+    phase: str
+    node: Value
+    equation: str
+    value: float
+    sender: Value | None = None
+    local_grad: float | None = None
+    upstream: float | None = None
+
+
+class Stepper:
+    """The steps of the forward pass, the backward pass and optional updates of `root`.
+
+    >>> w, x = Value(0.5, label="w"), Value(1.5, label="x")
+    >>> s = w * x
+    >>> s.label = "s"
+    >>> stepper = Stepper(s)
+    >>> [step.equation for step in stepper.steps]  # doctest: +NORMALIZE_WHITESPACE
+    ['w = 0.5', 'x = 1.5', 's = w * x = 0.5 * 1.5 = 0.75',
+     'δ_w += δ_s · ∂s/∂w = 1 · 1.5 = 1.5', 'δ_x += δ_s · ∂s/∂x = 1 · 0.5 = 0.5']
+    """
+
+    def __init__(
+        self,
+        root: Value,
+        *,
+        learning_rate: float | None = None,
+        parameters: Iterable[Value] | None = None,
+    ) -> None:
+        order = topological_order(root)
+        self.root = root
+        self.names = {node: node.label or f"n{i}" for i, node in enumerate(order)}
+        self.grads: dict[Value, float] = {node: 0.0 for node in order}
+        self.steps: list[Step] = [self._forward(node) for node in order]
+        self.grads[root] = 1.0
+        for node in reversed(order):
+            for parent, local_grad in zip(node.parents, node.local_grads):
+                self.steps.append(self._message(node, parent, local_grad))
+        if learning_rate is not None:
+            chosen = [p for p in order if not p.parents] if parameters is None else parameters
+            self.steps += [self._update(p, learning_rate) for p in chosen]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, k: int) -> Step:
+        return self.steps[k]
+
+    def table(self, *, markdown: bool = False) -> str:
+        """Every step as a numbered line: a terminal table, or a markdown one."""
+        if markdown:
+            rows = [f"| {k} | {s.phase} | `{s.equation}` |" for k, s in enumerate(self.steps)]
+            return "\n".join(["| step | phase | equation |", "|---:|---|---|", *rows])
+        return "\n".join(f"{k:>4}  {s.phase:<8}  {s.equation}" for k, s in enumerate(self.steps))
+
+    def _forward(self, node: Value) -> Step:
+        name = self.names[node]
+        if node.op is None:
+            return Step("forward", node, f"{name} = {_number(node.data)}", node.data)
+        symbolic, numeric = _expression(node, [self.names[p] for p in node.parents])
+        equation = f"{name} = {symbolic} = {numeric} = {_number(node.data)}"
+        return Step("forward", node, equation, node.data)
+
+    def _message(self, sender: Value, receiver: Value, local_grad: float) -> Step:
+        upstream = self.grads[sender]
+        self.grads[receiver] += local_grad * upstream
+        s, r = self.names[sender], self.names[receiver]
+        equation = (
+            f"δ_{r} += δ_{s} · ∂{s}/∂{r} = {_operand(upstream)} · {_operand(local_grad)} "
+            f"= {_number(local_grad * upstream)}"
+        )
+        total = self.grads[receiver]
+        if total != local_grad * upstream:
+            equation += f"  (δ_{r} = {_number(total)})"
+        return Step("backward", receiver, equation, total, sender, local_grad, upstream)
+
+    def _update(self, parameter: Value, learning_rate: float) -> Step:
+        name, grad = self.names[parameter], self.grads[parameter]
+        new = parameter.data - learning_rate * grad
+        equation = (
+            f"{name} ← {name} − η δ_{name} = {_operand(parameter.data)} − "
+            f"{_operand(learning_rate)} · {_operand(grad)} = {_number(new)}"
+        )
+        return Step("update", parameter, equation, new)
+
+
+def _expression(node: Value, names: list[str]) -> tuple[str, str]:
+    """`w * x` and `0.5 * 1.5`: the node's op applied to its inputs' names and values."""
+    op = node.op
+    values = [_operand(p.data) for p in node.parents]
+    constants = [_operand(c) for c in node.params]
+    if op.base is not None:
+        names, values = (
+            _with_constant(names, op.constant_position, constants[0]),
+            _with_constant(values, op.constant_position, constants[0]),
+        )
+        return _binary(op.base.symbol, names), _binary(op.base.symbol, values)
+    if op.arity == 2:
+        return _binary(op.symbol, names), _binary(op.symbol, values)
+    if op.name == "pow":
+        return f"{names[0]} ** {constants[0]}", f"{values[0]} ** {constants[0]}"
+    extra = [*constants] if op.arity is None else [f"{k}={v}" for k, v in zip(op.params, constants)]
+    return f"{op.symbol}({', '.join(names + extra)})", f"{op.symbol}({', '.join(values + extra)})"
+
+
+def _with_constant(items: list[str], position: int, constant: str) -> list[str]:
+    return [constant, *items] if position == 0 else [*items, constant]
+
+
+def _binary(symbol: str, operands: list[str]) -> str:
+    return f"{operands[0]} {symbol} {operands[1]}"
+
+
+def _number(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _operand(x: float) -> str:
+    """A number inside an expression: negative ones in parentheses, `0.5 · (-0.3659)`."""
+    return f"({_number(x)})" if x < 0 else _number(x)

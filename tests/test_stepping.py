@@ -1,0 +1,102 @@
+"""Stepper: one step per node forward and per edge backward, equations, exact gradients."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, reject
+from test_random_graphs import GRADIENT_OPS, build, recipes
+
+from autograd import Stepper, Value, edges, topological_order
+
+
+def lecture_example() -> tuple[Value, Value, Value]:
+    w, x, b = Value(0.5, label="w"), Value(1.5, label="x"), Value(-0.2, label="b")
+    z = w * x + b
+    z.label = "z"
+    loss = 0.5 * (z.sigmoid() - 1.0) ** 2
+    loss.label = "L"
+    return w, b, loss
+
+
+def test_one_step_per_node_forward_and_per_edge_backward() -> None:
+    w, b, loss = lecture_example()
+    stepper = Stepper(loss, learning_rate=0.1, parameters=[w, b])
+    phases = [step.phase for step in stepper]
+    assert phases.count("forward") == len(topological_order(loss))
+    assert phases.count("backward") == len(edges(loss))
+    assert phases.count("update") == 2
+    assert phases == sorted(phases, key=["forward", "backward", "update"].index)
+
+
+def test_equations_in_the_lectures_notation() -> None:
+    w, _, loss = lecture_example()
+    equations = [step.equation for step in Stepper(loss, learning_rate=0.1, parameters=[w])]
+    assert "w = 0.5" in equations
+    assert "z = n3 + b = 0.75 + (-0.2) = 0.55" in equations
+    assert "δ_b += δ_z · ∂z/∂b = (-0.08488) · 1 = -0.08488" in equations
+    assert "w ← w − η δ_w = 0.5 − 0.1 · (-0.1273) = 0.5127" in equations
+
+
+def test_fan_out_shows_the_running_total() -> None:
+    a = Value(3.0, label="a")
+    square = a * a
+    square.label = "q"
+    backward = [step.equation for step in Stepper(square) if step.phase == "backward"]
+    assert backward == [
+        "δ_a += δ_q · ∂q/∂a = 1 · 3 = 3",
+        "δ_a += δ_q · ∂q/∂a = 1 · 3 = 3  (δ_a = 6)",
+    ]
+
+
+def test_steps_carry_their_numbers() -> None:
+    _, _, loss = lecture_example()
+    for step in Stepper(loss):
+        value = f"{step.value:.4g}"
+        assert step.equation.endswith(value) or step.equation.endswith(f"= {value})")
+        if step.phase == "backward":
+            message = f"{step.local_grad * step.upstream:.4g}"
+            assert f"= {message}" in step.equation
+
+
+@given(recipe=recipes(GRADIENT_OPS))
+def test_after_the_last_step_the_gradients_are_backwards_exactly(recipe) -> None:
+    leaves_data, steps = recipe
+    leaves = [Value(x) for x in leaves_data]
+    try:
+        root = build(steps, leaves)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        reject()
+    stepper = Stepper(root)
+    assert all(node.grad == 0.0 for node in topological_order(root))
+    root.backward()
+    assert all(stepper.grads[node] == node.grad for node in topological_order(root))
+
+
+def test_tables() -> None:
+    _, _, loss = lecture_example()
+    stepper = Stepper(loss)
+    text = stepper.table().splitlines()
+    assert len(text) == len(stepper) and text[0] == "   0  forward   w = 0.5"
+    markdown = stepper.table(markdown=True).splitlines()
+    assert markdown[:3] == [
+        "| step | phase | equation |",
+        "|---:|---|---|",
+        "| 0 | forward | `w = 0.5` |",
+    ]
+    assert stepper[0].equation == "w = 0.5"
+
+
+@pytest.mark.parametrize(
+    ("make", "text"),
+    [
+        (
+            lambda x: x.leaky_relu(0.1),
+            "n1 = leaky_relu(x, alpha=0.1) = leaky_relu((-2), alpha=0.1) = -0.2",
+        ),
+        (lambda x: 1 - x, "n1 = 1 - x = 1 - (-2) = 3"),
+        (lambda x: x**3, "n1 = x ** 3 = (-2) ** 3 = -8"),
+    ],
+)
+def test_ops_with_constants(make, text: str) -> None:
+    x = Value(-2.0, label="x")
+    assert Stepper(make(x))[1].equation == text
