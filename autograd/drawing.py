@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import graphviz
 
@@ -60,6 +61,18 @@ class Drawing(graphviz.Digraph):
             raise GraphvizMissing(f"draw: rendering needs Graphviz: {INSTALL}") from None
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The passes part way through, as a stepper draws them: the nodes whose data is
+    `known`, the gradients received so far (`grads`; a node missing has none yet), the
+    edges whose messages were `sent`, as (consumer, position), and the `active` one."""
+
+    known: frozenset[Value]
+    grads: Mapping[Value, float]
+    sent: frozenset[tuple[Value, int]]
+    active: tuple[Value, int] | None = None
+
+
 def draw(
     root: Value,
     *,
@@ -67,13 +80,15 @@ def draw(
     rankdir: str = "LR",
     highlight: Iterable[Value] = (),
     max_nodes: int = 150,
+    snapshot: Snapshot | None = None,
 ) -> Drawing:
     """The graph of `root` as a graphviz Digraph (Jupyter displays it; `.render(path,
     format="svg")` writes a file). It prints nothing and writes nothing by itself.
 
     `show` picks what is written: "forward" (data), "backward" (grads and the messages on
     the edges) or "both". Before `root.backward()` has run, grads show as not yet computed.
-    `highlight` lists values to outline in red, e.g. the one a stepper is at.
+    `highlight` lists values to outline in red, e.g. the one a stepper is at, and
+    `snapshot` draws the passes part way through (see `Stepper.frame`).
 
     Nodes made inside an `nn` model are grouped into clusters (model, layer, neuron), read
     from the labels `nn` gives its parameters ("layers.0.neurons.3.w.2"). A graph of more
@@ -89,10 +104,12 @@ def draw(
     if show not in SHOWS:
         raise ValueError(f"draw: show must be one of {', '.join(SHOWS)}, got {show!r}")
     order = topological_order(root)
-    computed = root.grad != 0.0 and show != "forward"
+    computed = (root.grad != 0.0 or snapshot is not None) and show != "forward"
+    grads = snapshot.grads if snapshot else {node: node.grad for node in order}
     messages: dict[Value, list[float]] = {node: [] for node in order}
     for edge in edges(root):
-        messages[edge.parent].append(edge.message)
+        if snapshot is None or (edge.consumer, edge.position) in snapshot.sent:
+            messages[edge.parent].append(edge.local_grad * grads[edge.consumer])
     marked = set(highlight)
     drawing = Drawing(
         graph_attr={"rankdir": rankdir},
@@ -132,7 +149,7 @@ def draw(
         place(
             path,
             name,
-            _value_label(node, show, computed, messages[node], path),
+            _value_label(node, show, computed, messages[node], path, grads, snapshot),
             shape="plaintext",
             **style,
         )
@@ -145,10 +162,13 @@ def draw(
             continue
         if node not in boxes:
             drawing.edge(f"{names[node]}op", names[node])
-        for parent, local_grad in zip(node.parents, node.local_grads):
+        for position, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
             if node not in boxes and parent not in boxes:
-                label = _message(local_grad, node.grad) if computed else ""
-                drawing.edge(names[parent], f"{names[node]}op", label=label)
+                sent = snapshot is None or (node, position) in snapshot.sent
+                label = _message(local_grad, grads[node]) if computed and sent else ""
+                active = snapshot is not None and snapshot.active == (node, position)
+                style = {"color": "red", "fontcolor": "red", "penwidth": "2"} if active else {}
+                drawing.edge(names[parent], f"{names[node]}op", label=label, **style)
                 continue
             head = names[node] if node in boxes else f"{names[node]}op"
             pair = (names[parent], head)
@@ -272,7 +292,13 @@ def _cluster(graph: graphviz.Digraph, path: str, placed: dict) -> None:
 
 
 def _value_label(
-    node: Value, show: str, computed: bool, messages: list[float], path: str | None
+    node: Value,
+    show: str,
+    computed: bool,
+    messages: list[float],
+    path: str | None,
+    grads: Mapping[Value, float],
+    snapshot: Snapshot | None,
 ) -> str:
     cells = []
     if node.label:
@@ -283,22 +309,26 @@ def _value_label(
         )
         cells.append(f"<b>{_escape(short)}</b>")
     if show != "backward":
-        cells.append(f"data {_number(node.data)}")
+        known = snapshot is None or node in snapshot.known
+        cells.append(f"data {_number(node.data)}" if known else "data ?")
     if show != "forward":
-        cells.append(f"grad {_grad(node, computed, messages)}")
+        if snapshot is not None and node not in grads:
+            cells.append("grad ?")
+        else:
+            cells.append(f"grad {_grad(grads.get(node, 0.0), computed, messages)}")
     row = "".join(f"<td>{cell}</td>" for cell in cells)
     return (
         f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>{row}</tr></table>>'
     )
 
 
-def _grad(node: Value, computed: bool, messages: list[float]) -> str:
+def _grad(grad: float, computed: bool, messages: list[float]) -> str:
     if not computed:
         return "? (run backward)"
     if len(messages) < 2:
-        return _number(node.grad)
+        return _number(grad)
     total = " + ".join(_number(m) for m in messages)
-    return f"{total} = {_number(node.grad)}"
+    return f"{total} = {_number(grad)}"
 
 
 def _op_text(node: Value) -> str:

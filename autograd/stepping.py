@@ -37,6 +37,7 @@ class Step:
     sender: Value | None = None
     local_grad: float | None = None
     upstream: float | None = None
+    position: int | None = None
 
 
 class Stepper:
@@ -65,8 +66,8 @@ class Stepper:
         self.steps: list[Step] = [self._forward(node) for node in order]
         self.grads[root] = 1.0
         for node in reversed(order):
-            for parent, local_grad in zip(node.parents, node.local_grads):
-                self.steps.append(self._message(node, parent, local_grad))
+            for position, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
+                self.steps.append(self._message(node, position, parent, local_grad))
         if learning_rate is not None:
             chosen = [p for p in order if not p.parents] if parameters is None else parameters
             self.steps += [self._update(p, learning_rate) for p in chosen]
@@ -76,6 +77,71 @@ class Stepper:
 
     def __getitem__(self, k: int) -> Step:
         return self.steps[k]
+
+    def frame(self, k: int):
+        """The drawing at step k: the active node outlined and the active message in red,
+        the data computed so far, and the messages sent and gradients gathered so far."""
+        from autograd.drawing import Snapshot, draw
+
+        done = self.steps[: k + 1]
+        grads = {self.root: 1.0} if self.steps[k].phase != "forward" else {}
+        for step in done:
+            if step.phase == "backward":
+                grads[step.node] = step.value
+        active = self.steps[k]
+        snapshot = Snapshot(
+            known=frozenset(s.node for s in done if s.phase == "forward")
+            if active.phase == "forward"
+            else frozenset(self.names),
+            grads=grads,
+            sent=frozenset((s.sender, s.position) for s in done if s.phase == "backward"),
+            active=(active.sender, active.position) if active.phase == "backward" else None,
+        )
+        drawing = draw(self.root, snapshot=snapshot, highlight=[active.node])
+        drawing.attr(label=f"step {k}: {active.equation}", labelloc="b")
+        return drawing
+
+    def show(self, k: int):
+        """Step k's drawing, which Jupyter displays (as DOT text without Graphviz)."""
+        return self.frame(k)
+
+    def to_html(self, path: str) -> str:
+        """Write one self-contained HTML page: every step's drawing as SVG, a slider and
+        previous / next / play buttons, and no request to any network. Returns the path."""
+        frames = [self.frame(k).pipe(format="svg").decode() for k in range(len(self.steps))]
+        slides = "\n".join(
+            f'<div class="step" id="step{k}"{"" if k == 0 else " hidden"}>{_svg_body(svg)}</div>'
+            for k, svg in enumerate(frames)
+        )
+        page = _PAGE.replace("{last}", str(len(frames) - 1)).replace("{slides}", slides)
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(page)
+        return path
+
+    def widget(self):
+        """Play, previous / next and a slider over the steps, in Jupyter (ipywidgets)."""
+        try:
+            import ipywidgets
+        except ImportError:
+            raise ImportError(
+                "Stepper.widget needs ipywidgets: pip install 'stepgrad[jupyter]' "
+                "(stepper.show(k) displays step k without it)"
+            ) from None
+        last = len(self.steps) - 1
+        slider = ipywidgets.IntSlider(value=0, min=0, max=last, description="step")
+        play = ipywidgets.Play(value=0, min=0, max=last, interval=800)
+        ipywidgets.jslink((play, "value"), (slider, "value"))
+        previous, following = ipywidgets.Button(description="◀"), ipywidgets.Button(description="▶")
+        previous.on_click(lambda _: setattr(slider, "value", max(slider.value - 1, 0)))
+        following.on_click(lambda _: setattr(slider, "value", min(slider.value + 1, last)))
+        picture = ipywidgets.HTML()
+
+        def redraw(change: dict | None = None) -> None:
+            picture.value = _svg_body(self.frame(slider.value).pipe(format="svg").decode())
+
+        slider.observe(redraw, names="value")
+        redraw()
+        return ipywidgets.VBox([ipywidgets.HBox([play, previous, following, slider]), picture])
 
     def table(self, *, markdown: bool = False) -> str:
         """Every step as a numbered line: a terminal table, or a markdown one."""
@@ -92,7 +158,7 @@ class Stepper:
         equation = f"{name} = {symbolic} = {numeric} = {_number(node.data)}"
         return Step("forward", node, equation, node.data)
 
-    def _message(self, sender: Value, receiver: Value, local_grad: float) -> Step:
+    def _message(self, sender: Value, position: int, receiver: Value, local_grad: float) -> Step:
         upstream = self.grads[sender]
         self.grads[receiver] += local_grad * upstream
         s, r = self.names[sender], self.names[receiver]
@@ -103,7 +169,7 @@ class Stepper:
         total = self.grads[receiver]
         if total != local_grad * upstream:
             equation += f"  (δ_{r} = {_number(total)})"
-        return Step("backward", receiver, equation, total, sender, local_grad, upstream)
+        return Step("backward", receiver, equation, total, sender, local_grad, upstream, position)
 
     def _update(self, parameter: Value, learning_rate: float) -> Step:
         name, grad = self.names[parameter], self.grads[parameter]
@@ -113,6 +179,44 @@ class Stepper:
             f"{_operand(learning_rate)} · {_operand(grad)} = {_number(new)}"
         )
         return Step("update", parameter, equation, new)
+
+
+def _svg_body(svg: str) -> str:
+    """The <svg> element of an SVG document, for inlining in HTML."""
+    return svg[svg.index("<svg") :]
+
+
+_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>stepgrad: backprop step by step</title>
+<style>body{font-family:sans-serif} .controls{margin:8px 0} svg{max-width:100%;height:auto}</style>
+</head><body>
+<div class="controls">
+<button id="previous">&#9664;</button> <button id="play">play</button>
+<button id="next">&#9654;</button>
+<input id="slider" type="range" min="0" max="{last}" value="0"> <span id="number">0</span>
+</div>
+{slides}
+<script>
+const slider = document.getElementById("slider"), number = document.getElementById("number");
+let timer = null;
+function go(k) {
+  k = Math.max(0, Math.min({last}, k));
+  document.querySelectorAll(".step").forEach((s, i) => s.hidden = i !== k);
+  slider.value = k; number.textContent = k;
+}
+slider.oninput = () => go(Number(slider.value));
+document.getElementById("previous").onclick = () => go(Number(slider.value) - 1);
+document.getElementById("next").onclick = () => go(Number(slider.value) + 1);
+document.getElementById("play").onclick = () => {
+  if (timer) { clearInterval(timer); timer = null; return; }
+  timer = setInterval(() => {
+    if (Number(slider.value) < {last}) { go(Number(slider.value) + 1); return; }
+    clearInterval(timer); timer = null;
+  }, 800);
+};
+</script>
+</body></html>
+"""
 
 
 def _expression(node: Value, names: list[str]) -> tuple[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 from types import ModuleType
 
 import pytest
@@ -53,6 +54,18 @@ def torch() -> ModuleType:
 @pytest.fixture(scope="session")
 def micrograd() -> ModuleType:
     return require("micrograd")
+
+
+@pytest.fixture(scope="session")
+def dot_program() -> str:
+    """The path of Graphviz's dot, which rendering tests need (make test installs it)."""
+    path = shutil.which("dot")
+    if path is None:
+        message = "Graphviz's dot is missing: sudo apt-get install graphviz"
+        if STRICT:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 _skipped: list[str] = []

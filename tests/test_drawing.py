@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from hypothesis import given, reject, settings
@@ -12,19 +11,7 @@ from test_random_graphs import SMOOTH, build, recipes
 
 import autograd
 from autograd import OPS, Value
-from autograd.drawing import INSTALL, draw
-
-
-@pytest.fixture(scope="session")
-def dot_program() -> str:
-    path = shutil.which("dot")
-    if path is None:
-        from conftest import STRICT
-
-        if STRICT:
-            pytest.fail(f"Graphviz's dot is missing: {INSTALL}")
-        pytest.skip(f"Graphviz's dot is missing: {INSTALL}")
-    return path
+from autograd.drawing import draw
 
 
 def lecture_example() -> tuple[Value, Value]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from conftest import require
 from hypothesis import given, reject
 from test_random_graphs import GRADIENT_OPS, build, recipes
 
@@ -100,3 +104,55 @@ def test_tables() -> None:
 def test_ops_with_constants(make, text: str) -> None:
     x = Value(-2.0, label="x")
     assert Stepper(make(x))[1].equation == text
+
+
+def small_stepper() -> Stepper:
+    w, x = Value(0.5, label="w"), Value(1.5, label="x")
+    s = w * x
+    s.label = "s"
+    y = s.sigmoid()
+    y.label = "y"
+    return Stepper(y, learning_rate=0.1, parameters=[w])
+
+
+def test_frames_show_the_passes_part_way() -> None:
+    stepper = small_stepper()
+    forward = stepper.frame(2).source
+    assert forward.count("data ?") == 1 and "step 2: s = w * x" in forward
+    assert " × " not in forward
+    first_message = stepper.frame(4).source
+    assert "step 4: δ_s += δ_y" in first_message
+    assert first_message.count(" × ") == 1 and "color=red" in first_message
+    assert "grad ?" in first_message
+    last = stepper.frame(len(stepper) - 2).source
+    assert last.count(" × ") == 3 and "grad ?" not in last
+
+
+def test_to_html_is_one_page_with_every_frame(tmp_path, dot_program: str) -> None:
+    stepper = small_stepper()
+    path = stepper.to_html(str(tmp_path / "steps.html"))
+    page = Path(path).read_text(encoding="utf-8")
+    assert page.count('class="step"') == len(stepper) == 8
+    assert page.count("<svg") == len(stepper) and "<script>" in page
+    assert not re.search(r"""(src|href)=["']?https?:""", page) and "<link" not in page
+
+
+def test_widget_redraws_at_each_step(dot_program: str) -> None:
+    require("ipywidgets")
+    stepper = small_stepper()
+    box = stepper.widget()
+    controls, picture = box.children
+    slider = controls.children[-1]
+    assert "step 0: w = 0.5" in picture.value
+    slider.value = 4
+    assert "step 4: δ_s += δ_y" in picture.value
+    controls.children[2].click()
+    assert slider.value == 5 and "step 5:" in picture.value
+
+
+def test_widget_without_ipywidgets_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    with pytest.raises(ImportError, match=r"pip install 'stepgrad\[jupyter\]'"):
+        small_stepper().widget()
