@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench bench-mnist drawings lint format graphviz clean
+.PHONY: demo test bench bench-mnist drawings lint format graphviz browser clean
 
 demo: $(VENV)/.installed-viz graphviz
 	$(BIN)/stepgrad demo --out demo-output
 
-test: $(VENV)/.installed-dev graphviz
+test: $(VENV)/.installed-dev graphviz browser
 	STEPGRAD_STRICT=1 $(BIN)/python -m pytest --nbmake
 
 bench: $(VENV)/.installed-dev
@@ -30,6 +30,9 @@ format: $(VENV)/.installed-dev
 
 graphviz:
 	@sh .ci/install-graphviz
+
+browser:
+	@sh .ci/install-browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

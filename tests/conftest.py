@@ -68,6 +68,18 @@ def dot_program() -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of Debian's chromium, for the test in a real browser (make test installs it)."""
+    path = shutil.which("chromium")
+    if path is None:
+        message = "chromium is missing: sudo apt-get install chromium"
+        if STRICT:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
 _skipped: list[str] = []
 
 

@@ -156,3 +156,33 @@ def test_widget_without_ipywidgets_names_the_extra(monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
     with pytest.raises(ImportError, match=r"pip install 'stepgrad\[jupyter\]'"):
         small_stepper().widget()
+
+
+def test_the_html_page_steps_in_a_real_browser(tmp_path, dot_program: str, chromium: str) -> None:
+    """Load the page in headless Chromium, press next, and see the next frame."""
+    sync_api = require("playwright.sync_api")
+    path = Path(small_stepper().to_html(str(tmp_path / "steps.html")))
+    flags = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=flags)
+        page = browser.new_page()
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(path.as_uri())
+        assert page.is_visible("#step0") and not page.is_visible("#step1")
+        page.click("#next")
+        assert page.is_visible("#step1") and not page.is_visible("#step0")
+        assert page.text_content("#number") == "1"
+        page.fill("#slider", "5")
+        page.dispatch_event("#slider", "input")
+        assert page.is_visible("#step5")
+        browser.close()
+    assert all(url.startswith("file:") for url in requests)
