@@ -186,3 +186,15 @@ def test_the_html_page_steps_in_a_real_browser(tmp_path, dot_program: str, chrom
         assert page.is_visible("#step5")
         browser.close()
     assert all(url.startswith("file:") for url in requests)
+
+
+def test_one_sample_through_an_nn_model_steps_in_clusters() -> None:
+    from nn import MLP, losses
+
+    model = MLP(2, [2, 1], seed=0)
+    loss = losses.sse(model([0.5, -1.0]), 1.0)
+    stepper = Stepper(loss, learning_rate=0.1, parameters=model.parameters())
+    frame = stepper.frame(len(stepper) - 1).source
+    assert "subgraph cluster_layers_0_neurons_1 {" in frame
+    updates = [step for step in stepper if step.phase == "update"]
+    assert [step.node for step in updates] == model.parameters()
