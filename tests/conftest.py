@@ -56,28 +56,28 @@ def micrograd() -> ModuleType:
     return require("micrograd")
 
 
-@pytest.fixture(scope="session")
-def dot_program() -> str:
-    """The path of Graphviz's dot, which rendering tests need (make test installs it)."""
-    path = shutil.which("dot")
+def program(name: str, package: str) -> str:
+    """The path of a program that `make test` installs from Debian's `package`; skip
+    without it, or fail in strict mode."""
+    path = shutil.which(name)
     if path is None:
-        message = "Graphviz's dot is missing: sudo apt-get install graphviz"
+        message = f"{name} is missing: sudo apt-get install {package}"
         if STRICT:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def dot_program() -> str:
+    """Graphviz's dot, which rendering tests need."""
+    return program("dot", "graphviz")
 
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    """The path of Debian's chromium, for the test in a real browser (make test installs it)."""
-    path = shutil.which("chromium")
-    if path is None:
-        message = "chromium is missing: sudo apt-get install chromium"
-        if STRICT:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    """Debian's chromium, for the test in a real browser."""
+    return program("chromium", "chromium")
 
 
 _skipped: list[str] = []

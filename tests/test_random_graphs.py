@@ -79,14 +79,20 @@ def test_random_graphs_match_finite_differences(recipe: tuple[list[float], list[
 GRADIENT_OPS = [op for op in ALL_OPS if op.name != "step"]
 
 
-@given(recipe=recipes(GRADIENT_OPS))
-def test_random_graphs_match_torch(recipe: tuple[list[float], list[Step]], torch) -> None:
+def build_or_reject(recipe: tuple[list[float], list[Step]]) -> tuple[list[Value], Value]:
+    """The leaves and root of a recipe's graph; an example whose inputs leave some op's
+    domain is rejected."""
     leaves_data, steps = recipe
     leaves = [Value(x) for x in leaves_data]
     try:
-        root = build(steps, leaves)
+        return leaves, build(steps, leaves)
     except (ValueError, ZeroDivisionError, OverflowError):
         reject()
+
+
+@given(recipe=recipes(GRADIENT_OPS))
+def test_random_graphs_match_torch(recipe: tuple[list[float], list[Step]], torch) -> None:
+    leaves, root = build_or_reject(recipe)
     root.backward()
     tensors = to_torch(root, torch)
     tensors[root].backward()
@@ -109,6 +115,9 @@ def to_torch(root: Value, torch) -> dict[Value, object]:
         if op.base is not None:
             inputs.insert(op.constant_position, torch.tensor(params.pop()))
             op = op.base
+        elif not op.params:
+            inputs += [torch.tensor(c) for c in params]
+            params = []
         tensors[node] = torch_function(torch, op.name)(*inputs, *params)
         if node is not root:
             tensors[node].retain_grad()
