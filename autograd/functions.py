@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from autograd.ops import OPS
-from autograd.value import Value, _as_value, _nary, apply
+from autograd.value import Value, _all_values, _floats, _nary, _parents_and_constants, apply
 
 
 def sum(values: Iterable[Value | float]) -> Value:
@@ -46,14 +46,7 @@ def dot(weights: Sequence[Value], inputs: Sequence[Value | float]) -> Value:
     constants = _floats(inputs)
     if constants is not None:
         return _nary(_DOT, weights, constants)
-    values = len(inputs)
-    while values and not isinstance(inputs[values - 1], Value):
-        values -= 1
-    leading, trailing = inputs[:values], inputs[values:]
-    constants = _floats(trailing)
-    if constants is None or not _all_values(leading):
-        return _nary(_DOT, weights + tuple(_as_value(_DOT, x) for x in inputs), ())
-    return _nary(_DOT, weights + leading, constants)
+    return _nary(_DOT, *_parents_and_constants(_DOT, weights + inputs))
 
 
 def maximum(a: Value | float, b: Value | float) -> Value:
@@ -108,16 +101,3 @@ def _values(name: str, values: Iterable[Value | float]) -> list[Value]:
 
 
 _DOT = OPS["dot"]
-
-
-def _all_values(items: tuple[object, ...]) -> bool:
-    return set(map(type, items)) <= {Value} or all(isinstance(x, Value) for x in items)
-
-
-def _floats(numbers: tuple[object, ...]) -> tuple[float, ...] | None:
-    """The numbers as floats (a tuple of floats as it is, shared by the nodes that use it),
-    or None if one is not an int or a float."""
-    types = set(map(type, numbers))
-    if types <= {float}:
-        return numbers
-    return tuple(map(float, numbers)) if types <= {float, int} else None

@@ -156,15 +156,41 @@ def apply(op: Op, *inputs: Value | float, **params: float) -> Value:
         return _binary(op, *inputs)
     if op.arity == 1:
         return _unary(op, _as_value(op, inputs[0]), constants)
-    if not constants:
-        values = len(inputs)
-        while values and not isinstance(inputs[values - 1], Value):
-            values -= 1
-        if not values:
-            raise TypeError(f"{op.name}: needs a Value among its inputs")
-        constants = tuple(_number(op.name, x) for x in inputs[values:])
-        inputs = inputs[:values]
-    return _nary(op, tuple(_as_value(op, x) for x in inputs), constants)
+    if constants:
+        return _nary(op, tuple(_as_value(op, x) for x in inputs), constants)
+    return _nary(op, *_parents_and_constants(op, inputs))
+
+
+def _parents_and_constants(
+    op: Op, inputs: tuple[Value | float, ...]
+) -> tuple[tuple[Value, ...], tuple[float, ...]]:
+    """The inputs of an op of any number of inputs as its parents, up to the last Value
+    (a number among them becomes a leaf Value), and its constants, the numbers after it."""
+    last = len(inputs)
+    while last and not isinstance(inputs[last - 1], Value):
+        last -= 1
+    if not last:
+        raise TypeError(f"{op.name}: needs a Value among its inputs")
+    leading, trailing = inputs[:last], inputs[last:]
+    constants = _floats(trailing)
+    if constants is None:
+        constants = tuple(_number(op.name, x) for x in trailing)
+    if _all_values(leading):
+        return leading, constants
+    return tuple(_as_value(op, x) for x in leading), constants
+
+
+def _all_values(items: tuple[object, ...]) -> bool:
+    return set(map(type, items)) <= {Value} or all(isinstance(x, Value) for x in items)
+
+
+def _floats(numbers: tuple[object, ...]) -> tuple[float, ...] | None:
+    """The numbers as floats (a tuple of floats as it is, shared by the nodes that use it),
+    or None if one is not an int or a float."""
+    types = set(map(type, numbers))
+    if types <= {float}:
+        return numbers
+    return tuple(map(float, numbers)) if types <= {float, int} else None
 
 
 # Nodes are made by three functions of one shape, for one input, two inputs and any
