@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +24,7 @@ from nn import data, losses, plots
 from nn.checkpoint import save
 from nn.layers import MLP, activations
 from nn.optim import SGD, Adam, LinearLR
-from nn.train import OBJECTIVES, History, fit
+from nn.train import OBJECTIVES, History, capped_epochs, fit
 
 GENERATED = {
     "moons": data.moons,
@@ -44,10 +43,6 @@ def load_dataset(args: argparse.Namespace) -> data.Dataset:
     if args.dataset == "xor":
         return data.boolean("xor")
     return data.digits() if args.dataset == "digits" else data.mnist()
-
-
-EPOCHS_LIMIT = "STEPGRAD_MAX_EPOCHS"
-"""Environment variable that caps the epochs of every run: CI sets it to keep runs short."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,7 +84,7 @@ def train(args: argparse.Namespace) -> int:
         train_set,
         optimizer=optimizer,
         loss=args.loss,
-        epochs=_epochs(args.epochs),
+        epochs=capped_epochs(args.epochs),
         batch_size=args.batch_size,
         l2=args.l2,
         test=test_set,
@@ -115,7 +110,7 @@ def demo(args: argparse.Namespace) -> int:
         dataset,
         optimizer=optimizer,
         loss="hinge",
-        epochs=_epochs(100),
+        epochs=capped_epochs(100),
         batch_size=None,
         l2=1e-4,
         schedule=schedule,
@@ -141,11 +136,6 @@ def _draw(root: Value, path: Path) -> None:
         print(f"no drawing of one sample's loss: {error}")
     else:
         print(f"wrote the drawing of one sample's loss to {path}.svg")
-
-
-def _epochs(requested: int) -> int:
-    limit = os.environ.get(EPOCHS_LIMIT)
-    return min(requested, int(limit)) if limit else requested
 
 
 def _report(history: History) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from nn.checkpoint import load
-from nn.cli import EPOCHS_LIMIT, main
+from nn.cli import main
+from nn.train import EPOCHS_LIMIT
 
 
 def test_demo_reaches_full_accuracy_and_writes_its_files(
