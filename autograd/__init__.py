@@ -9,9 +9,10 @@
 """
 
 from autograd._origin import warn_if_shadowed
+from autograd.custom import CustomOp, custom_op
 from autograd.functions import dot, log_softmax, logsumexp, maximum, softmax
 from autograd.functions import sum as sum
-from autograd.gradcheck import GradcheckError, gradcheck
+from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_report
 from autograd.graph import Edge, edges, topological_order
 from autograd.ops import OPS, Op, with_constant
 from autograd.stepping import Step, Stepper
@@ -23,17 +24,21 @@ __stepgrad__ = True
 
 __all__ = [
     "OPS",
+    "CustomOp",
     "Edge",
     "GradcheckError",
+    "GradcheckReport",
     "Op",
     "Step",
     "Stepper",
     "Value",
     "apply",
+    "custom_op",
     "dot",
     "edges",
     "enable_grad",
     "gradcheck",
+    "gradcheck_report",
     "log_softmax",
     "logsumexp",
     "maximum",

@@ -354,7 +354,8 @@ def _message(local_grad: float, upstream: float) -> str:
 
 
 def _number(x: float) -> str:
-    return f"{x:.4g}"
+    """Four significant digits; -0.0 (such as 0 · -1) is shown as 0."""
+    return f"{x + 0.0:.4g}"
 
 
 def _text(text: str) -> str:

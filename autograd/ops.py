@@ -28,9 +28,12 @@ class Op:
     `arity` is the number of inputs (None: any number, at least one). `params` lists the
     op's constant parameters with their defaults (None: required), passed after the inputs.
     `valid(*inputs, *params)` is False outside the domain that `domain` states in words;
-    there `error` is raised. `kink(*inputs, *params)` is the distance to the nearest point
-    where the derivative jumps, so finite differences can keep away from it. `aliases`
-    are other names of the op's Value method (silu is also swish).
+    there `error` is raised. `singularity(*inputs, *params)` is the distance to the nearest
+    point where the derivative jumps (relu at 0), is unbounded (1/b at b = 0) or the domain
+    ends (ln x at 0), so finite differences and generated examples can keep away from it;
+    None means there is no such point. `param_ranges` gives, for a param, the interval
+    generated examples draw it from (the testing strategies use [-2, 2] for a param not
+    listed). `aliases` are other names of the op's Value method (silu is also swish).
 
     An op made by `with_constant` has the table op it comes from as `base`, and the
     position of the input that a number fills as `constant_position`.
@@ -46,7 +49,8 @@ class Op:
     valid: Callable[..., bool] | None = None
     error: type[Exception] = ValueError
     params: dict[str, float | None] = field(default_factory=dict)
-    kink: Callable[..., float] | None = None
+    singularity: Callable[..., float] | None = None
+    param_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
     base: Op | None = None
     constant_position: int | None = None
@@ -68,7 +72,7 @@ _WITH_CONSTANT: dict[tuple[Op, int], Op] = {}
 
 
 def _fill(op: Op, position: int) -> Op:
-    forward, local_grads, valid, kink = op.forward, op.local_grads, op.valid, op.kink
+    forward, local_grads, valid, singularity = op.forward, op.local_grads, op.valid, op.singularity
     if position == 1:
         return replace(
             op,
@@ -84,7 +88,7 @@ def _fill(op: Op, position: int) -> Op:
         forward=lambda x, c: forward(c, x),
         local_grads=lambda out, x, c: (local_grads(out, c, x)[1],),
         valid=valid and (lambda x, c: valid(c, x)),
-        kink=kink and (lambda x, c: kink(c, x)),
+        singularity=singularity and (lambda x, c: singularity(c, x)),
         params={"a": None},
         base=op,
         constant_position=0,
@@ -228,6 +232,7 @@ OPS: dict[str, Op] = {
             domain="b ≠ 0",
             valid=lambda a, b: b != 0.0,
             error=ZeroDivisionError,
+            singularity=lambda a, b: abs(b),
         ),
         Op(
             name="neg",
@@ -247,6 +252,10 @@ OPS: dict[str, Op] = {
             domain="x > 0, or x < 0 with an integer exponent, or x = 0 with exponent ≥ 0",
             valid=_pow_valid,
             params={"exponent": None},
+            singularity=lambda x, exponent: (
+                math.inf if exponent >= 0.0 and exponent == int(exponent) else abs(x)
+            ),
+            param_ranges={"exponent": (-3.0, 4.0)},
         ),
         Op(
             name="power",
@@ -257,6 +266,7 @@ OPS: dict[str, Op] = {
             rule="∂(a^b)/∂a = b · a^(b-1), ∂(a^b)/∂b = a^b · ln a",
             domain="a > 0, or a = 0 with b > 0",
             valid=lambda a, b: a > 0.0 or (a == 0.0 and b > 0.0),
+            singularity=lambda a, b: abs(a),
         ),
         Op(
             name="abs",
@@ -265,7 +275,7 @@ OPS: dict[str, Op] = {
             forward=abs,
             local_grads=lambda out, x: (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0,),
             rule="d|x|/dx = sign(x), 0 at x = 0",
-            kink=lambda x: abs(x),
+            singularity=lambda x: abs(x),
         ),
         Op(
             name="exp",
@@ -287,6 +297,7 @@ OPS: dict[str, Op] = {
             rule="d(ln x)/dx = 1 / x",
             domain="x > 0",
             valid=lambda x: x > 0.0,
+            singularity=lambda x: abs(x),
         ),
         Op(
             name="sqrt",
@@ -297,6 +308,7 @@ OPS: dict[str, Op] = {
             rule="d(√x)/dx = 1 / (2√x)",
             domain="x ≥ 0 (the derivative is infinite at 0)",
             valid=lambda x: x >= 0.0,
+            singularity=lambda x: abs(x),
         ),
         Op(
             name="sin",
@@ -329,7 +341,7 @@ OPS: dict[str, Op] = {
             forward=lambda x: 1.0 if x >= 0.0 else 0.0,
             local_grads=lambda out, x: (0.0,),
             rule="step(x) = 1 if x ≥ 0 else 0, step'(x) = 0",
-            kink=lambda x: abs(x),
+            singularity=lambda x: abs(x),
         ),
         Op(
             name="relu",
@@ -338,7 +350,7 @@ OPS: dict[str, Op] = {
             forward=lambda x: x if x > 0.0 else 0.0,
             local_grads=lambda out, x: (1.0 if x > 0.0 else 0.0,),
             rule="relu(x) = max(0, x), relu'(x) = 1 if x > 0 else 0",
-            kink=lambda x: abs(x),
+            singularity=lambda x: abs(x),
         ),
         Op(
             name="leaky_relu",
@@ -348,7 +360,8 @@ OPS: dict[str, Op] = {
             local_grads=lambda out, x, alpha: (1.0 if x > 0.0 else alpha,),
             rule="f(x) = x if x > 0 else αx, f'(x) = 1 if x > 0 else α",
             params={"alpha": 0.01},
-            kink=lambda x, alpha: abs(x),
+            param_ranges={"alpha": (0.0, 1.0)},
+            singularity=lambda x, alpha: abs(x),
         ),
         Op(
             name="elu",
@@ -358,7 +371,8 @@ OPS: dict[str, Op] = {
             local_grads=lambda out, x, alpha: (1.0 if x > 0.0 else alpha * math.exp(x),),
             rule="f(x) = x if x > 0 else α(e^x - 1), f'(x) = 1 if x > 0 else f(x) + α = α e^x",
             params={"alpha": 1.0},
-            kink=lambda x, alpha: abs(x),
+            param_ranges={"alpha": (0.1, 2.0)},
+            singularity=lambda x, alpha: abs(x),
         ),
         Op(
             name="sigmoid",
@@ -440,7 +454,7 @@ OPS: dict[str, Op] = {
             forward=max,
             local_grads=_maximum_grads,
             rule="∂max(a, b)/∂a = 1 if a > b else 0 (½ each on a tie)",
-            kink=lambda a, b: abs(a - b),
+            singularity=lambda a, b: abs(a - b),
         ),
         Op(
             name="sum",

@@ -220,8 +220,17 @@ document.getElementById("play").onclick = () => {
 
 
 def _expression(node: Value, names: list[str]) -> tuple[str, str]:
-    """`w * x` and `0.5 * 1.5`: the node's op applied to its inputs' names and values."""
+    """`w * x` and `0.5 * 1.5`, or `tanh(z)` and `tanh(-0.5)`: the node's op applied to its
+    inputs' names and values."""
     op = node.op
+    if op.base is None and op.arity != 2 and op.name != "pow":
+        values = [_number(p.data) for p in node.parents]
+        constants = [_number(c) for c in node.params]
+        extra = (
+            constants if op.arity is None else [f"{k}={v}" for k, v in zip(op.params, constants)]
+        )
+        call = f"{op.symbol}({{}})"
+        return call.format(", ".join(names + extra)), call.format(", ".join(values + extra))
     values = [_operand(p.data) for p in node.parents]
     constants = [_operand(c) for c in node.params]
     if op.base is not None:
@@ -232,10 +241,7 @@ def _expression(node: Value, names: list[str]) -> tuple[str, str]:
         return _binary(op.base.symbol, names), _binary(op.base.symbol, values)
     if op.arity == 2:
         return _binary(op.symbol, names), _binary(op.symbol, values)
-    if op.name == "pow":
-        return f"{names[0]} ** {constants[0]}", f"{values[0]} ** {constants[0]}"
-    extra = [*constants] if op.arity is None else [f"{k}={v}" for k, v in zip(op.params, constants)]
-    return f"{op.symbol}({', '.join(names + extra)})", f"{op.symbol}({', '.join(values + extra)})"
+    return f"{names[0]} ** {constants[0]}", f"{values[0]} ** {constants[0]}"
 
 
 def _with_constant(items: list[str], position: int, constant: str) -> list[str]:
@@ -247,7 +253,8 @@ def _binary(symbol: str, operands: list[str]) -> str:
 
 
 def _number(x: float) -> str:
-    return f"{x:.4g}"
+    """Four significant digits; -0.0 (such as 0 · -1) is shown as 0."""
+    return f"{x + 0.0:.4g}"
 
 
 def _operand(x: float) -> str:

@@ -319,10 +319,19 @@ def _method(op: Op):
     return method
 
 
+def add_method(op: Op) -> None:
+    """Make the one-input `op` a Value method, under its name and its aliases."""
+    for name in (op.name, *op.aliases):
+        setattr(Value, name, _method(op))
+
+
+def remove_method(name: str) -> None:
+    delattr(Value, name)
+
+
 for _op in OPS.values():
     if _op.arity == 1:
-        for _name in (_op.name, *_op.aliases):
-            setattr(Value, _name, _method(_op))
+        add_method(_op)
 
 
 @contextlib.contextmanager

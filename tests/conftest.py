@@ -1,4 +1,4 @@
-"""Shared test setup: hypothesis profiles and strict mode for optional dependencies.
+"""Shared test setup: the hypothesis profile and strict mode for optional dependencies.
 
 `make test` sets STEPGRAD_STRICT=1: there a missing optional dependency (torch) fails
 the tests that need it, and any skipped test fails the run. A plain `pytest` without
@@ -13,22 +13,15 @@ import shutil
 from types import ModuleType
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
 import autograd
 
 STRICT = os.environ.get("STEPGRAD_STRICT") == "1"
 
-settings.register_profile(
-    "ci",
-    derandomize=True,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile("dev", deadline=None, max_examples=50)
-settings.register_profile("thorough", deadline=None, max_examples=2000)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+pytest_plugins = ["pytester"]
+
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))  # registered by stepgrad's plugin
 
 if not getattr(autograd, "__stepgrad__", False):
     raise ImportError(

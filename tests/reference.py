@@ -149,7 +149,7 @@ PARAMS: dict[str, st.SearchStrategy[float]] = {
 def inputs(
     op: Op, *, low: float = -10.0, high: float = 10.0, away_from_zero: float = 0.0
 ) -> st.SearchStrategy[tuple[float, ...]]:
-    """(*inputs, *params) for `op` inside its domain, away from its kinks by 1e-3.
+    """(*inputs, *params) for `op` inside its domain, away from its singular points by 1e-3.
 
     `away_from_zero` keeps inputs off poles at 0 (1/x, log x, x^-2), where finite
     differences lose their accuracy.
@@ -165,7 +165,7 @@ def inputs(
 def _inside(op: Op, args: tuple[float, ...]) -> bool:
     if op.valid is not None and not op.valid(*args):
         return False
-    if op.kink is not None and op.kink(*args) < 1e-3:
+    if op.singularity is not None and op.singularity(*args) < 1e-3:
         return False
     return not (op.name == "power" and args[0] > 0.0 and abs(args[1] * math.log(args[0])) > 50)
 

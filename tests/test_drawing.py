@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, reject, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_random_graphs import SMOOTH, build, recipes
 
 import autograd
 from autograd import OPS, Value
 from autograd.drawing import draw
+from autograd.testing.strategies import Graph, graphs
 
 
 def lecture_example() -> tuple[Value, Value]:
@@ -96,13 +96,9 @@ def test_highlight_outlines_a_value() -> None:
 NUMBER = r"-?[\d.]+(?:e[+-]?\d+)?|-?inf|nan"
 
 
-@given(recipes(SMOOTH))
-def test_messages_on_the_edges_sum_to_the_gradient_on_the_node(recipe) -> None:
-    leaves_data, steps = recipe
-    try:
-        root = build(steps, [Value(x) for x in leaves_data])
-    except OverflowError:
-        reject()
+@given(graphs())
+def test_messages_on_the_edges_sum_to_the_gradient_on_the_node(graph: Graph) -> None:
+    root = graph.root
     root.backward()
     source = draw(root).source
     sent: dict[str, list[str]] = {}

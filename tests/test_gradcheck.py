@@ -1,4 +1,4 @@
-"""gradcheck: passes right rules, catches a wrong one and says where."""
+"""gradcheck: passes right rules, catches a wrong one and says where, in every mode."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ import math
 
 import pytest
 
-from autograd import OPS, GradcheckError, Value, apply, gradcheck, no_grad
+from autograd import (
+    OPS,
+    GradcheckError,
+    Value,
+    apply,
+    gradcheck,
+    gradcheck_report,
+    no_grad,
+)
+from autograd import sum as total
 
 
 def test_passes_a_correct_function_of_floats_and_values() -> None:
@@ -22,16 +31,53 @@ def test_catches_a_deliberately_wrong_rule() -> None:
         gradcheck(lambda x: apply(WRONG_TANH, x), [0.8])
     message = str(caught.value)
     backward = 1.0 - math.tanh(0.8)
-    assert "1 of 1 partial derivatives disagree" in message
-    assert f"input 0 (x = 0.8): backward {backward!r}" in message
-    assert "finite differences 0.559055" in message  # tanh'(0.8) = 1 - tanh(0.8)² = 0.5590552
-    assert "worst error" in message
+    assert message.startswith("gradcheck: 1 of 1 derivatives disagree")
+    assert f"at input 0: backward gives {backward!r}, finite differences expect 0.559055" in message
+    assert "∂f/∂x0   backward 0.335963  finite differences 0.559055  error 0.223  WRONG" in message
+    report = caught.value.report
+    assert not report.ok and report.point == (0.8,)
+    assert report.failures[0].backward == backward
+    # tanh'(0.8) = 1 - tanh(0.8)² = 0.5590552
+    assert report.failures[0].numerical == pytest.approx(0.5590552, abs=1e-7)
 
 
-def test_reports_only_the_inputs_that_disagree() -> None:
-    with pytest.raises(GradcheckError, match=r"1 of 2 .* at input 1") as caught:
-        gradcheck(lambda a, b: a.tanh() + apply(WRONG_TANH, b), [0.1, 0.9])
-    assert "input 0" not in str(caught.value)
+def test_reports_every_input_and_marks_the_ones_that_disagree() -> None:
+    with pytest.raises(GradcheckError, match=r"1 of 3 .* at input 1") as caught:
+        gradcheck(lambda a, b, c: a.tanh() + apply(WRONG_TANH, b) * c, [0.1, 0.9, 2.0])
+    rows = str(caught.value).splitlines()[2:]
+    assert [row.split()[0] for row in rows] == ["∂f/∂x0", "∂f/∂x1", "∂f/∂x2"]
+    assert [row.split()[-1] for row in rows] == ["ok", "WRONG", "ok"]
+
+
+def test_the_report_of_a_function_of_many_inputs() -> None:
+    xs = [0.1 * i - 2.0 for i in range(40)]
+    report = gradcheck_report(lambda *v: total(x.sin() * x for x in v), xs)
+    assert report.ok and len(report.comparisons) == 40
+    for x, comparison in zip(xs, report.comparisons):
+        assert comparison.backward == pytest.approx(math.sin(x) + x * math.cos(x), abs=1e-15)
+
+
+def test_random_directions_compare_directional_derivatives() -> None:
+    def f(*v: Value) -> Value:
+        return total(x * x for x in v)
+
+    xs = [float(i) for i in range(100)]
+    report = gradcheck_report(f, xs, directions=3, seed=1)
+    assert report.ok and len(report.comparisons) == 3
+    for c in report.comparisons:
+        assert c.input is None and sum(d * d for d in c.direction) == pytest.approx(1.0)
+        assert c.backward == pytest.approx(sum(2 * x * d for x, d in zip(xs, c.direction)))
+    again = gradcheck_report(f, xs, directions=3, seed=1)
+    assert [c.direction for c in again.comparisons] == [c.direction for c in report.comparisons]
+    assert "∇f · v" in str(report) and "v = (" in str(report)
+
+
+def test_random_directions_catch_a_wrong_rule_among_many_inputs() -> None:
+    xs = [0.01 * i for i in range(50)]
+    f = lambda *v: total(v) + apply(WRONG_TANH, v[17])  # noqa: E731
+    assert gradcheck(f, xs, raise_exception=False) is False
+    with pytest.raises(GradcheckError, match="at a random direction"):
+        gradcheck(f, xs, directions=2)
 
 
 def test_can_return_false_instead_of_raising() -> None:
@@ -43,6 +89,8 @@ def test_tolerances_are_torch_style() -> None:
     f = lambda x: apply(slightly_wrong, x)  # noqa: E731
     assert gradcheck(f, [1.0], rtol=1e-3)
     assert not gradcheck(f, [1.0], rtol=1e-4, raise_exception=False)
+    comparison = gradcheck_report(f, [1.0], atol=0.5, rtol=0.0).comparisons[0]
+    assert comparison.tolerance == 0.5 and comparison.ok
 
 
 def test_f_must_return_a_value() -> None:
@@ -61,6 +109,9 @@ def test_inputs_must_be_numbers(bad: object) -> None:
         gradcheck(lambda x: x * x, [bad])
 
 
-def test_eps_must_be_positive() -> None:
+def test_eps_and_directions_must_make_sense() -> None:
     with pytest.raises(ValueError, match="gradcheck: eps must be a positive number, got 0"):
         gradcheck(lambda x: x * x, [1.0], eps=0)
+    for bad in (0, True, -2):
+        with pytest.raises(ValueError, match="directions must be a positive int or None"):
+            gradcheck(lambda x: x * x, [1.0], directions=bad)

@@ -1,0 +1,28 @@
+"""Property-based gradient testing with hypothesis: strategies, `check_op`, profiles.
+
+- `autograd.testing.strategies`: `values`, `calls` and `graphs`, examples read from the op
+  table (domains, singular points, params), so they cover your own ops too;
+- `autograd.testing.check_op(op)`: hypothesis searches the op's domain for an input where
+  backward and finite differences disagree, and shrinks it to a minimal one;
+- `autograd.testing.profiles`: the hypothesis settings profiles `dev`, `ci` and `thorough`.
+
+These need hypothesis (`pip install 'stepgrad[test]'`); they are imported when first used,
+so `import autograd.testing` alone imports nothing more. Installing stepgrad also installs
+a pytest plugin: the profiles and the fixtures `check_op` and `gradcheck`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = ["check_op", "profiles", "strategies"]
+
+
+def __getattr__(name: str):
+    if name == "check_op":
+        from autograd.testing.checks import check_op
+
+        return check_op
+    if name in ("strategies", "profiles"):
+        return importlib.import_module(f"autograd.testing.{name}")
+    raise AttributeError(f"module 'autograd.testing' has no attribute {name!r}")

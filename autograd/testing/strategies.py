@@ -1,0 +1,297 @@
+"""Hypothesis strategies for gradient tests, read from the table of ops.
+
+- `values(op)`: the inputs of one call of `op`, inside its domain and away from its
+  singular points (relu's kink at 0, 1/b's pole at b = 0, the end of ln's domain at 0);
+- `calls(op)`: a call of `op` on such inputs with its params drawn too, ready for
+  `gradcheck(call, call.inputs)`;
+- `graphs(ops=...)`: random computation graphs in which nodes are used several times
+  (fan-out), with their leaves and root.
+
+Every strategy reads an op's arity, domain (`valid`), singular points (`singularity`) and
+params (`params`, `param_ranges`) from its `Op`, so an op declared with `custom_op` is
+covered as soon as it is declared. An op can be given as an `Op`, a custom op or a name.
+
+Examples shrink the way hypothesis shrinks their parts: numbers toward 0 and small
+integers, lists and graphs toward fewer elements, ops toward the first of `ops`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from autograd.custom import CustomOp
+from autograd.ops import OPS, Op
+from autograd.value import Value, apply
+
+PARAM_RANGE = (-2.0, 2.0)
+"""Where a param is drawn from when its op lists no range for it in `param_ranges`."""
+
+OpLike = Op | CustomOp | str
+
+
+def values(
+    op: OpLike | None = None,
+    *,
+    min_value: float = -10.0,
+    max_value: float = 10.0,
+    kinks: bool = False,
+    margin: float = 1e-3,
+    **params: float,
+) -> st.SearchStrategy:
+    """Floats in [min_value, max_value] where `op` is defined and smooth.
+
+    Without an op: any finite float in the range. With a one-input op: a float x with op(x)
+    inside the op's domain; with an op of several inputs, a tuple of floats, one per input
+    (1 to 4 of them for an op of any number of inputs). The op's params are the keyword
+    arguments given here, else its defaults (a param without a default must be given;
+    `calls` draws params instead). Unless `kinks=True`, every example keeps `margin` away
+    from the op's singular points and from the edge of its domain, so that central
+    differences stay inside the domain and accurate. Shrinks toward 0.
+    """
+    if op is None:
+        return _floats(min_value, max_value)
+    op = _resolve(op)
+    fixed = dict(params)
+    for name, default in op.params.items():
+        if name not in params and default is None:
+            raise TypeError(
+                f"values: {op.name} needs its param {name}: values({op.name!r}, {name}=...), "
+                "or calls(op) to draw params too"
+            )
+        fixed.setdefault(name, default)
+    strategy = calls(
+        op, min_value=min_value, max_value=max_value, kinks=kinks, margin=margin, **fixed
+    )
+    return strategy.map(lambda call: call.inputs[0] if op.arity == 1 else call.inputs)
+
+
+@dataclass(frozen=True, eq=False)
+class Call:
+    """`op` applied to numbers: `inputs` and `params`. Calling it on Values makes the node.
+
+    >>> from autograd import OPS, gradcheck
+    >>> call = Call(OPS["leaky_relu"], (-1.5,), {"alpha": 0.1})
+    >>> call
+    leaky_relu(-1.5, alpha=0.1)
+    >>> call(Value(-1.5)).data, gradcheck(call, call.inputs)
+    (-0.15000000000000002, True)
+    """
+
+    op: Op
+    inputs: tuple[float, ...]
+    params: dict[str, float]
+
+    def __call__(self, *inputs: Value | float) -> Value:
+        return apply(self.op, *inputs, **self.params)
+
+    def __repr__(self) -> str:
+        shown = [*map(repr, self.inputs), *(f"{k}={v!r}" for k, v in self.params.items())]
+        return f"{self.op.name}({', '.join(shown)})"
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
+def calls(
+    op: OpLike,
+    *,
+    min_value: float = -10.0,
+    max_value: float = 10.0,
+    kinks: bool = False,
+    margin: float = 1e-3,
+    min_inputs: int = 1,
+    max_inputs: int = 4,
+    **params: float | st.SearchStrategy[float],
+) -> st.SearchStrategy[Call]:
+    """Calls of `op` on inputs as `values` draws them, with its params drawn as well.
+
+    A param given here is fixed (a number) or drawn from the strategy given; otherwise it
+    is drawn from the op's `param_ranges` (or `PARAM_RANGE`), preferring whole numbers. An
+    op of any number of inputs gets `min_inputs` to `max_inputs` of them. Shrinks toward
+    fewer inputs, inputs near 0 and small params.
+    """
+    op = _resolve(op)
+    count = st.just(op.arity) if op.arity is not None else st.integers(min_inputs, max_inputs)
+    number = _floats(min_value, max_value)
+    drawn = st.tuples(count.flatmap(lambda n: st.tuples(*[number] * n)), _params(op, params))
+    usable = drawn.filter(lambda pair: _usable(op, (*pair[0], *pair[1].values()), kinks, margin))
+    return usable.map(lambda pair: Call(op, pair[0], pair[1]))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node of a generated graph: `op` applied to `operands`, each the index of an
+    earlier node (leaves first) or a number, a constant of the op; then its `params`."""
+
+    op: Op
+    operands: tuple[int | float, ...]
+    params: dict[str, float]
+
+
+@dataclass(frozen=True, eq=False)
+class Graph:
+    """A generated computation graph: its `leaves` (Values made from `inputs`), the `steps`
+    that made the other nodes, and its `root`, the last node made.
+
+    Calling the graph builds it again on other leaves (Values or numbers), which is what
+    `gradcheck(graph, graph.inputs)` does.
+    """
+
+    inputs: tuple[float, ...]
+    steps: tuple[Step, ...]
+    leaves: tuple[Value, ...]
+    root: Value
+
+    def __call__(self, *leaves: Value | float) -> Value:
+        nodes = [x if isinstance(x, Value) else Value(x) for x in leaves]
+        for step in self.steps:
+            operands = [nodes[i] if isinstance(i, int) else i for i in step.operands]
+            nodes.append(apply(step.op, *operands, **step.params))
+        return nodes[-1]
+
+    def __repr__(self) -> str:
+        lines = [f"Graph(inputs={self.inputs!r}):"]
+        for k, step in enumerate(self.steps, start=len(self.inputs)):
+            shown = [f"v{i}" if isinstance(i, int) else repr(i) for i in step.operands]
+            shown += [f"{name}={x!r}" for name, x in step.params.items()]
+            lines.append(f"  v{k} = {step.op.name}({', '.join(shown)})")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
+def graphs(
+    ops: Sequence[OpLike] | None = None,
+    *,
+    max_nodes: int = 10,
+    leaves: int | None = None,
+    min_value: float = -2.0,
+    max_value: float = 2.0,
+    kinks: bool = False,
+    margin: float = 1e-3,
+    bound: float = 1e3,
+) -> st.SearchStrategy[Graph]:
+    """Random graphs of at most `max_nodes` nodes built from `ops` (default: every op in
+    the table, your own included).
+
+    The leaves x0, x1, … (`leaves` of them, or 1 to 4) hold floats in [min_value,
+    max_value]. Each further node applies an op to earlier nodes drawn with replacement,
+    so nodes are often used several times (fan-out, and `a * a`); a two-input op may take
+    a number as one input instead. A node is kept only where its op is defined and, unless
+    `kinks=True`, `margin` away from singular points, with |data| ≤ `bound`; so every node
+    of a graph, and the graph near its inputs, can be checked by finite differences.
+    Shrinks toward fewer leaves and nodes, inputs near 0, and the first ops of `ops`.
+    """
+    chosen = list(OPS.values()) if ops is None else [_resolve(op) for op in ops]
+    if not chosen:
+        raise ValueError("graphs: ops must name at least one op")
+    if leaves is not None and not 1 <= leaves < max_nodes:
+        raise ValueError(f"graphs: leaves must be from 1 to max_nodes - 1, got {leaves!r}")
+    if max_nodes < 2:
+        raise ValueError(f"graphs: max_nodes must be at least 2, got {max_nodes!r}")
+    return _graphs(chosen, max_nodes, leaves, min_value, max_value, kinks, margin, bound)
+
+
+@st.composite
+def _graphs(
+    draw: st.DrawFn,
+    ops: list[Op],
+    max_nodes: int,
+    leaves: int | None,
+    min_value: float,
+    max_value: float,
+    kinks: bool,
+    margin: float,
+    bound: float,
+) -> Graph:
+    count = leaves or draw(st.integers(1, min(4, max_nodes - 1)))
+    inputs = tuple(draw(st.lists(_floats(min_value, max_value), min_size=count, max_size=count)))
+    nodes = [Value(x, label=f"x{i}") for i, x in enumerate(inputs)]
+    leaf_values = tuple(nodes)
+    steps = []
+    for _ in range(draw(st.integers(1, max_nodes - count))):
+        op = draw(st.sampled_from(ops))
+        arity = op.arity or draw(st.integers(1, 4))
+        node = st.integers(0, len(nodes) - 1)
+        operand = node if arity != 2 else st.one_of(node, node, node, _floats(min_value, max_value))
+        operands = draw(st.tuples(*[operand] * arity))
+        params = draw(_params(op, {}))
+        args = tuple(nodes[i].data if isinstance(i, int) else i for i in operands)
+        if not any(isinstance(i, int) for i in operands) or not _usable(
+            op, (*args, *params.values()), kinks, margin
+        ):
+            continue
+        made = apply(op, *(nodes[i] if isinstance(i, int) else i for i in operands), **params)
+        if abs(made.data) <= bound:
+            nodes.append(made)
+            steps.append(Step(op, operands, params))
+    assume(steps)
+    return Graph(inputs, tuple(steps), leaf_values, nodes[-1])
+
+
+def _params(
+    op: Op, given: dict[str, float | st.SearchStrategy[float]]
+) -> st.SearchStrategy[dict[str, float]]:
+    unknown = given.keys() - op.params.keys()
+    if unknown:
+        raise TypeError(f"strategies: {op.name} has no param {sorted(unknown)[0]!r}")
+    strategies = {}
+    for name in op.params:
+        param = given.get(name)
+        if param is None:
+            low, high = op.param_ranges.get(name, PARAM_RANGE)
+            whole = st.integers(math.ceil(low), math.floor(high)).map(float)
+            param = (
+                st.one_of(whole, _floats(low, high))
+                if math.ceil(low) <= high
+                else _floats(low, high)
+            )
+        strategies[name] = param if isinstance(param, st.SearchStrategy) else st.just(float(param))
+    return st.fixed_dictionaries(strategies)
+
+
+def _usable(op: Op, args: tuple[float, ...], kinks: bool, margin: float) -> bool:
+    """Whether op(*args) is defined with finite local derivatives, and, unless kinks,
+    `margin` away from singular points and from the edge of the domain."""
+    valid = op.valid
+    if valid is not None and not valid(*args):
+        return False
+    try:
+        out = op.forward(*args)
+        grads = op.local_grads(out, *args)
+    except (ArithmeticError, ValueError):
+        return False
+    if not all(math.isfinite(x) for x in (out, *grads)):
+        return False
+    if kinks:
+        return True
+    if op.singularity is not None and not op.singularity(*args) >= margin:
+        return False
+    if valid is None:
+        return True
+    inputs = len(args) - len(op.params)
+    return all(
+        valid(*args[:i], args[i] + shift, *args[i + 1 :])
+        for i in range(inputs)
+        for shift in (-margin, margin)
+    )
+
+
+def _floats(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+
+def _resolve(op: OpLike) -> Op:
+    if isinstance(op, Op):
+        return op
+    if isinstance(op, CustomOp):
+        return op.op
+    if isinstance(op, str) and op in OPS:
+        return OPS[op]
+    raise ValueError(f"strategies: unknown op {op!r}; the table has {', '.join(OPS)}")

@@ -1,0 +1,239 @@
+"""The testing toolkit tests itself: strategies stay in domains and make fan-out, the
+checker catches a wrong rule for every op and shrinks it, and pytest users get it all."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import find, given, settings
+from hypothesis import strategies as st
+from reference import ALL_OPS
+
+from autograd import OPS, CustomOp, GradcheckError, Op, Value, custom_op, gradcheck
+from autograd.testing import check_op
+from autograd.testing.strategies import PARAM_RANGE, Call, Graph, calls, graphs, values
+
+MARGIN = 1e-3
+
+
+def inside(op: Op, args: tuple[float, ...]) -> bool:
+    """Inside the op's domain, and MARGIN away from its singular points."""
+    if op.valid is not None and not op.valid(*args):
+        return False
+    return op.singularity is None or op.singularity(*args) >= MARGIN
+
+
+@pytest.mark.parametrize("op", ALL_OPS, ids=lambda op: op.name)
+@given(data=st.data())
+def test_calls_stay_inside_the_domain_and_the_param_ranges(op: Op, data: st.DataObject) -> None:
+    call = data.draw(calls(op))
+    assert call.op is op and inside(op, (*call.inputs, *call.params.values()))
+    assert all(-10.0 <= x <= 10.0 for x in call.inputs)
+    assert (op.arity is None and 1 <= len(call.inputs) <= 4) or len(call.inputs) == op.arity
+    for name, x in call.params.items():
+        low, high = op.param_ranges.get(name, PARAM_RANGE)
+        assert low <= x <= high
+    assert math.isfinite(call(*map(Value, call.inputs)).data)
+
+
+def test_ops_with_a_domain_keep_central_differences_inside_it() -> None:
+    """log x at x ≥ 1e-3 only: x ± 1e-6 stays inside, and ln's 1/x is still smooth there."""
+    smallest = find(values("log"), lambda x: True)
+    assert smallest == 1.0
+    assert find(values("log"), lambda x: x < 0.5) >= MARGIN
+    assert abs(find(values("div"), lambda ab: abs(ab[1]) < 0.01)[1]) >= MARGIN
+
+
+def test_kinks_only_when_asked_for() -> None:
+    assert MARGIN <= abs(find(values("relu"), lambda x: abs(x) < 0.01)) < 0.01
+    assert find(values("relu", kinks=True), lambda x: abs(x) < 0.01) == 0.0
+
+
+def test_values_shapes_and_params() -> None:
+    assert isinstance(find(values(), lambda x: True), float)
+    assert find(values("tanh"), lambda x: True) == 0.0
+    assert find(values("maximum"), lambda ab: True) == (0.0, 1.0)  # a tie is a kink
+    assert len(find(values("sum"), lambda xs: len(xs) > 2)) == 3
+    assert find(values("leaky_relu", alpha=0.2, min_value=1.0), lambda x: True) == 1.0
+    assert find(values("pow", exponent=0.5), lambda x: True) == 1.0  # x > 0 for √x
+    with pytest.raises(TypeError, match=r"values: pow needs its param exponent"):
+        values("pow")
+    with pytest.raises(TypeError, match="strategies: tanh has no param 'alpha'"):
+        find(values("tanh", alpha=1.0), lambda x: True)
+    with pytest.raises(ValueError, match="strategies: unknown op 'tanhh'"):
+        values("tanhh")
+
+
+def test_calls_draw_whole_params_often() -> None:
+    """pow(x, c) with x < 0 needs a whole c: calls reach negative bases that way."""
+    drawn: list[Call] = []
+
+    @settings(max_examples=200)
+    @given(calls("pow"))
+    def collect(call: Call) -> None:
+        drawn.append(call)
+
+    collect()
+    whole = [c for c in drawn if c.params["exponent"] == int(c.params["exponent"])]
+    assert len(whole) > 0.2 * len(drawn)
+    assert any(c.inputs[0] < 0.0 and c.params["exponent"] < 0.0 for c in drawn)
+
+
+def test_a_call_shows_itself_as_code() -> None:
+    call = Call(OPS["elu"], (-0.5,), {"alpha": 2.0})
+    assert repr(call) == "elu(-0.5, alpha=2.0)"
+    assert call(Value(-0.5)).data == 2.0 * math.expm1(-0.5)
+
+
+SHARES: dict[str, float] = {}
+
+
+def test_graphs_make_fan_out_in_most_examples() -> None:
+    """Measured: the share of generated graphs in which some node is used twice or more."""
+    seen = []
+
+    @settings(max_examples=300)
+    @given(graphs())
+    def collect(graph: Graph) -> None:
+        uses = [i for step in graph.steps for i in step.operands if isinstance(i, int)]
+        seen.append(len(uses) != len(set(uses)))
+
+    collect()
+    SHARES["fan-out"] = sum(seen) / len(seen)
+    assert SHARES["fan-out"] > 0.5
+
+
+@given(graphs(max_nodes=8, leaves=3))
+def test_graphs_keep_their_promises(graph: Graph) -> None:
+    assert len(graph.leaves) == 3 and len(graph.leaves) + len(graph.steps) <= 8
+    assert [leaf.label for leaf in graph.leaves] == ["x0", "x1", "x2"]
+    assert tuple(leaf.data for leaf in graph.leaves) == graph.inputs
+    again = graph(*graph.inputs)
+    assert again.data == graph.root.data and again.op is graph.root.op
+    assert (again.op.base or again.op) is graph.steps[-1].op
+    for step in graph.steps:
+        assert any(isinstance(i, int) for i in step.operands)
+
+
+@given(graphs(ops=["add", "mul", "exp"], bound=50.0))
+def test_graphs_use_only_the_ops_asked_for_and_stay_bounded(graph: Graph) -> None:
+    assert {step.op.name for step in graph.steps} <= {"add", "mul", "exp"}
+    rebuilt: list[Value | float] = list(graph.leaves)
+    for step in graph.steps:
+        node = step.op.forward(
+            *(rebuilt[i].data if isinstance(i, int) else i for i in step.operands)
+        )
+        assert abs(node) <= 50.0
+        rebuilt.append(Value(node))
+
+
+def test_graphs_shrink_to_a_minimal_graph() -> None:
+    """The smallest graph in which a node is used twice: one leaf, added to itself."""
+    graph = find(
+        graphs(ops=["add", "mul", "tanh"]),
+        lambda g: any(len(set(step.operands)) < len(step.operands) for step in g.steps),
+    )
+    assert repr(graph) == "Graph(inputs=(0.0,)):\n  v1 = add(v0, v0)"
+
+
+def test_graph_options_are_checked() -> None:
+    for options, message in [
+        ({"ops": []}, "graphs: ops must name at least one op"),
+        ({"max_nodes": 1}, "graphs: max_nodes must be at least 2"),
+        ({"leaves": 5, "max_nodes": 5}, "graphs: leaves must be from 1 to max_nodes - 1"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            graphs(**options)
+
+
+def perturbed(op: Op, position: int) -> Op:
+    """`op` with the derivative for one input wrong by 0.1 (1 + |right one|): always beyond
+    gradcheck's tolerance atol + rtol · |right one|."""
+    right = op.local_grads
+
+    def wrong(out: float, *args: float) -> tuple[float, ...]:
+        grads = list(right(out, *args))
+        grads[position] += 0.1 * (1.0 + abs(grads[position]))
+        return tuple(grads)
+
+    return dataclasses.replace(op, local_grads=wrong)
+
+
+MUTANTS = [
+    (op, position) for op in ALL_OPS for position in range(op.arity if op.arity is not None else 2)
+]
+
+
+@pytest.mark.parametrize(("op", "position"), MUTANTS, ids=lambda x: getattr(x, "name", str(x)))
+def test_a_wrong_derivative_of_any_op_is_caught(op: Op, position: int) -> None:
+    check_op(op, max_examples=50)
+    with pytest.raises(GradcheckError) as caught:
+        check_op(perturbed(op, position), max_examples=50, min_inputs=position + 1)
+    wrong = [c.input for c in caught.value.report.failures]
+    assert wrong == [position]
+
+
+@pytest.fixture
+def my_softplus() -> Iterator[CustomOp]:
+    """A student's softplus with the sign of the exponent wrong in its derivative:
+    1 / (1 + e^x) = σ(-x) instead of σ(x). At x = 0 both are ½."""
+
+    @custom_op(
+        symbol="softplus",
+        rule="softplus'(x) = 1 / (1 + e^x)",
+        local_grads=lambda out, x: 1.0 / (1.0 + math.exp(x)),
+    )
+    def my_softplus(x: float) -> float:
+        return math.log1p(math.exp(x))
+
+    yield my_softplus
+    my_softplus.remove()
+
+
+def test_a_wrong_derivative_is_shrunk_to_a_minimal_input(my_softplus: CustomOp) -> None:
+    assert gradcheck(my_softplus, [0.0])
+    with pytest.raises(GradcheckError) as caught:
+        check_op(my_softplus)
+    error = caught.value
+    assert error.report.point == (1.0,)
+    assert "backward gives 0.2689414213699951, finite differences expect 0.731058578" in str(error)
+    assert "call=my_softplus(1.0)" in "\n".join(error.__notes__)
+
+
+def test_custom_ops_are_in_the_strategies(my_softplus: CustomOp) -> None:
+    assert find(values(my_softplus), lambda x: x > 2) == 3.0
+    assert find(values("my_softplus"), lambda x: True) == 0.0
+    graph = find(graphs(), lambda g: any(s.op is my_softplus.op for s in g.steps))
+    assert repr(graph) == "Graph(inputs=(0.0,)):\n  v1 = my_softplus(v0)"
+
+
+def test_profiles_are_registered() -> None:
+    assert settings.get_profile("dev").max_examples == 50
+    assert settings.get_profile("thorough").max_examples == 2000
+    ci = settings.get_profile("ci")
+    assert ci.derandomize and ci.database is None and ci.deadline is None
+
+
+def test_the_pytest_plugin_gives_fixtures(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import math
+        from autograd import custom_op
+
+        @custom_op(rule="d(x³)/dx = 3x", local_grads=lambda out, x: 3 * x)
+        def cube(x):
+            return x ** 3
+
+        def test_gradcheck(gradcheck):
+            assert gradcheck(lambda x: x.tanh() * x, [0.3])
+
+        def test_cube(check_op):
+            check_op(cube)
+        """
+    )
+    result = pytester.runpytest_inprocess("--hypothesis-profile=ci", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*GradcheckError: gradcheck: 1 of 1 derivatives disagree*"])
