@@ -72,8 +72,13 @@ class GradcheckReport:
 
     def __str__(self) -> str:
         agree = len(self.comparisons) - len(self.failures)
+        point = (
+            repr(self.point)
+            if len(self.point) <= 4
+            else f"{_short(self.point)} ({len(self.point)} inputs)"
+        )
         lines = [
-            f"gradcheck at {self.point}: {agree} of {len(self.comparisons)} derivatives agree "
+            f"gradcheck at {point}: {agree} of {len(self.comparisons)} derivatives agree "
             f"(atol={self.atol}, rtol={self.rtol}, eps={self.eps})"
         ]
         for c in self.comparisons:

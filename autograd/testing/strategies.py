@@ -25,6 +25,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from autograd.custom import CustomOp
+from autograd.graph import topological_order
 from autograd.ops import OPS, Op
 from autograd.value import Value, apply
 
@@ -147,6 +148,13 @@ class Graph:
     leaves: tuple[Value, ...]
     root: Value
 
+    @property
+    def fan_out(self) -> bool:
+        """Whether some node of the root's graph is used more than once in it: by two
+        nodes, or twice by one (`a * a`)."""
+        uses = [p.index for node in topological_order(self.root) for p in node.parents]
+        return len(uses) != len(set(uses))
+
     def __call__(self, *leaves: Value | float) -> Value:
         nodes = [x if isinstance(x, Value) else Value(x) for x in leaves]
         for step in self.steps:
@@ -182,10 +190,13 @@ def graphs(
 
     The leaves x0, x1, … (`leaves` of them, or 1 to 4) hold floats in [min_value,
     max_value]. Each further node applies an op to earlier nodes drawn with replacement,
-    so nodes are often used several times (fan-out, and `a * a`); a two-input op may take
-    a number as one input instead. A node is kept only where its op is defined and, unless
-    `kinks=True`, `margin` away from singular points, with |data| ≤ `bound`; so every node
-    of a graph, and the graph near its inputs, can be checked by finite differences.
+    so nodes are often used several times (fan-out, and `a * a`): its first input is half
+    the time the latest node, and the others are half the time the earliest node not used
+    yet, so that most nodes reach the root. A two-input op may take a number as one input
+    instead. A node is kept only where its op is defined and, unless `kinks=True`,
+    `margin` away from singular points, with |data| ≤ `bound`; so every node of a graph,
+    and the graph near its inputs, can be checked by finite differences. Only the nodes
+    that reach the root are kept (every leaf stays, used or not).
     Shrinks toward fewer leaves and nodes, inputs near 0, and the first ops of `ops`.
     """
     chosen = list(OPS.values()) if ops is None else [_resolve(op) for op in ops]
@@ -215,12 +226,21 @@ def _graphs(
     nodes = [Value(x, label=f"x{i}") for i, x in enumerate(inputs)]
     leaf_values = tuple(nodes)
     steps = []
-    for _ in range(draw(st.integers(1, max_nodes - count))):
+    used: set[int] = set()
+    wanted = len(draw(st.lists(st.just(0), min_size=1, max_size=max_nodes - count)))
+    for _ in range(3 * wanted):
+        if len(steps) == wanted:
+            break
         op = draw(st.sampled_from(ops))
         arity = op.arity or draw(st.integers(1, 4))
-        node = st.integers(0, len(nodes) - 1)
-        operand = node if arity != 2 else st.one_of(node, node, node, _floats(min_value, max_value))
-        operands = draw(st.tuples(*[operand] * arity))
+        waiting = next((i for i in range(len(nodes)) if i not in used), len(nodes) - 1)
+        anyone = st.integers(0, len(nodes) - 1)
+        latest = st.one_of(st.just(len(nodes) - 1), anyone)
+        other = st.one_of(st.just(waiting), latest)
+        if arity == 2:
+            number = _floats(min_value, max_value)
+            latest, other = st.one_of(latest, latest, number), st.one_of(other, other, number)
+        operands = draw(st.tuples(latest, *[other] * (arity - 1)))
         params = draw(_params(op, {}))
         args = tuple(nodes[i].data if isinstance(i, int) else i for i in operands)
         if not any(isinstance(i, int) for i in operands) or not _usable(
@@ -231,8 +251,27 @@ def _graphs(
         if abs(made.data) <= bound:
             nodes.append(made)
             steps.append(Step(op, operands, params))
+            used.update(i for i in operands if isinstance(i, int))
     assume(steps)
-    return Graph(inputs, tuple(steps), leaf_values, nodes[-1])
+    return Graph(inputs, _reaching_the_root(steps, count), leaf_values, nodes[-1])
+
+
+def _reaching_the_root(steps: list[Step], leaves: int) -> tuple[Step, ...]:
+    """The steps whose nodes the last one uses, directly or not, renumbered in order."""
+    needed = {leaves + len(steps) - 1}
+    for k in range(leaves + len(steps) - 1, leaves - 1, -1):
+        if k in needed:
+            needed.update(i for i in steps[k - leaves].operands if isinstance(i, int))
+    kept = [k for k in range(leaves, leaves + len(steps)) if k in needed]
+    number = {k: leaves + n for n, k in enumerate(kept)} | {i: i for i in range(leaves)}
+    return tuple(
+        Step(
+            step.op,
+            tuple(number[i] if isinstance(i, int) else i for i in step.operands),
+            step.params,
+        )
+        for step in (steps[k - leaves] for k in kept)
+    )
 
 
 def _params(
