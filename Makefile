@@ -3,13 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench bench-mnist drawings lint format graphviz browser clean
+.PHONY: demo test notebooks bench bench-mnist drawings lint format graphviz browser clean
 
 demo: $(VENV)/.installed-viz graphviz
 	$(BIN)/stepgrad demo --out demo-output
 
+# CI caps long training (the notebooks' MNIST run) at 2 epochs.
 test: $(VENV)/.installed-dev graphviz browser
-	STEPGRAD_STRICT=1 $(BIN)/python -m pytest --nbmake
+	STEPGRAD_STRICT=1 STEPGRAD_MAX_EPOCHS=2 $(BIN)/python -m pytest --nbmake
+
+# Jupyter refuses to run as root unless told (as in a container).
+notebooks: $(VENV)/.installed-notebook graphviz
+	$(BIN)/jupyter notebook $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
@@ -44,6 +49,10 @@ $(VENV)/.installed-viz: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[dev]'
 	touch $@ $(VENV)/.installed-viz
+
+$(VENV)/.installed-notebook: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable '.[dev,notebook]'
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed-viz
 
 clean:
 	rm -rf $(VENV) build *.egg-info

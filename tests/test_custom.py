@@ -103,8 +103,11 @@ def test_declaring_a_name_again_replaces_the_custom_op(cube: CustomOp) -> None:
     def cube(x: float) -> float:
         return x**3
 
-    assert OPS["cube"] is cube.op and cube.op.rule.endswith("(again)")
-    assert Value(2.0).cube().op is cube.op
+    try:
+        assert OPS["cube"] is cube.op and cube.op.rule.endswith("(again)")
+        assert Value(2.0).cube().op is cube.op
+    finally:
+        cube.remove()
 
 
 def test_names_of_the_table_and_of_value_are_refused() -> None:

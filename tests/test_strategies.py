@@ -88,17 +88,20 @@ def test_a_call_shows_itself_as_code() -> None:
     assert call(Value(-0.5)).data == 2.0 * math.expm1(-0.5)
 
 
-def test_graphs_make_fan_out_in_most_examples() -> None:
-    """Measured: the share of generated graphs in which some node is used twice or more."""
+@pytest.mark.parametrize(("ops", "share"), [(None, 0.15), (["add", "mul", "tanh"], 0.3)])
+def test_graphs_often_make_fan_out(ops: list[str] | None, share: float) -> None:
+    """Measured: the share of generated graphs in which some node is used twice or more.
+    With the whole table (mostly one-input ops) it was 19–39% over runs of 300 examples,
+    with add, mul and tanh 49%; the bounds leave room for hypothesis' variation."""
     seen = []
 
     @settings(max_examples=300)
-    @given(graphs())
+    @given(graphs(ops))
     def collect(graph: Graph) -> None:
         seen.append(graph.fan_out)
 
     collect()
-    assert sum(seen) / len(seen) > 0.25
+    assert sum(seen) / len(seen) > share
 
 
 @given(graphs(max_nodes=8, leaves=3))
