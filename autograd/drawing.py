@@ -327,7 +327,10 @@ def _grad(grad: float, computed: bool, messages: list[float]) -> str:
         return "? (run backward)"
     if len(messages) < 2:
         return _number(grad)
-    total = " + ".join(_number(m) for m in messages)
+    first, *rest = messages
+    total = _number(first) + "".join(
+        f" - {_number(-m)}" if m < 0 else f" + {_number(m)}" for m in rest
+    )
     return f"{total} = {_number(grad)}"
 
 

@@ -43,6 +43,10 @@ class Step:
 class Stepper:
     """The steps of the forward pass, the backward pass and optional updates of `root`.
 
+    With `learning_rate`, update steps w ← w − η δ_w follow for `parameters` (default: the
+    leaves). `rankdir` lays out the frames' drawings: "LR" (left to right) or "TB" (top
+    to bottom, narrower for wide graphs).
+
     >>> w, x = Value(0.5, label="w"), Value(1.5, label="x")
     >>> s = w * x
     >>> s.label = "s"
@@ -58,9 +62,11 @@ class Stepper:
         *,
         learning_rate: float | None = None,
         parameters: Iterable[Value] | None = None,
+        rankdir: str = "LR",
     ) -> None:
         order = topological_order(root)
         self.root = root
+        self.rankdir = rankdir
         self.names = {node: node.label or f"n{i}" for i, node in enumerate(order)}
         self.grads: dict[Value, float] = {node: 0.0 for node in order}
         self.steps: list[Step] = [self._forward(node) for node in order]
@@ -97,7 +103,7 @@ class Stepper:
             sent=frozenset((s.sender, s.position) for s in done if s.phase == "backward"),
             active=(active.sender, active.position) if active.phase == "backward" else None,
         )
-        drawing = draw(self.root, snapshot=snapshot, highlight=[active.node])
+        drawing = draw(self.root, snapshot=snapshot, highlight=[active.node], rankdir=self.rankdir)
         drawing.attr(label=f"step {k}: {active.equation}", labelloc="b")
         return drawing
 

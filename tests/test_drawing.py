@@ -110,7 +110,9 @@ def test_messages_on_the_edges_sum_to_the_gradient_on_the_node(graph: Graph) -> 
     for name, label in re.findall(r"(v\d+) \[label=<<table.*?grad ([^<]*)</td>", source):
         parts = label.split(" = ")
         if len(parts) == 2:
-            summands = parts[0].split(" + ")
+            first, *rest = re.split(r" ([+-]) ", parts[0])
+            signs, numbers = rest[::2], rest[1::2]
+            summands = [first] + [sign.strip("+") + n for sign, n in zip(signs, numbers)]
             assert sorted(summands) == sorted(sent[name])
             total = sum(map(float, summands))
             scale = max(abs(float(s)) for s in summands)
@@ -224,3 +226,10 @@ def test_an_mnist_sized_sample_draws_as_three_layer_boxes(dot_program: str) -> N
     assert re.search(r"collapsed \d+ of \d+ nodes into 3 boxes", drawing.source)
     assert len(drawing.source) < 5_000
     assert drawing.pipe(format="svg").startswith(b"<?xml")
+
+
+def test_a_negative_message_is_subtracted_in_the_sum() -> None:
+    z = Value(0.5, label="z")
+    loss = z * 2.0 - z
+    loss.backward()
+    assert "grad 2 - 1 = 1" in draw(loss).source

@@ -193,3 +193,9 @@ def test_one_sample_through_an_nn_model_steps_in_clusters() -> None:
     assert "subgraph cluster_layers_0_neurons_1 {" in frame
     updates = [step for step in stepper if step.phase == "update"]
     assert [step.node for step in updates] == model.parameters()
+
+
+def test_frames_can_be_laid_out_top_to_bottom() -> None:
+    _, _, loss = lecture_example()
+    assert "rankdir=TB" in Stepper(loss, rankdir="TB").frame(3).source
+    assert "rankdir=LR" in Stepper(loss).frame(3).source
