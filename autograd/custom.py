@@ -4,7 +4,6 @@ A custom op is an `Op` like the built-in ones, added to `OPS` under its name: a 
 op becomes a `Value` method, the drawing shows its symbol, the stepper writes its
 equations, and the testing strategies generate examples of it.
 
->>> import math
 >>> @custom_op(symbol="cube", rule="d(x³)/dx = 3x²", local_grads=lambda out, x: 3 * x * x)
 ... def cube(x: float) -> float:
 ...     return x * x * x
@@ -50,7 +49,7 @@ class CustomOp:
             del OPS[self.op.name]
             _CUSTOM.discard(self.op.name)
             if self.op.arity == 1:
-                remove_method(self.op.name)
+                remove_method(self.op)
 
 
 def custom_op(
@@ -59,7 +58,7 @@ def custom_op(
     local_grads: Callable[..., float | Sequence[float]],
     symbol: str | None = None,
     name: str | None = None,
-    domain: str = "all real numbers",
+    domain: str | None = None,
     valid: Callable[..., bool] | None = None,
     error: type[Exception] = ValueError,
     singularity: Callable[..., float] | None = None,
@@ -67,22 +66,24 @@ def custom_op(
 ) -> Callable[[Callable[..., float]], CustomOp]:
     """Declare the decorated function, its forward pass on floats, as an op.
 
-    The function's signature says what the op takes: each positional parameter is an
-    input (`*xs`: any number of inputs), each keyword-only parameter a constant param,
-    with its default if it has one. `local_grads(out, *inputs, *params)` returns the local
-    derivatives d out / d input_i, one per input (a plain number for a one-input op);
-    `out` is the forward result, so a rule such as σ' = σ (1 - σ) can reuse it. `rule` is
-    the math in one line, shown by errors, drawings and the stepper. `valid`, `domain`,
-    `error`, `singularity` and `param_ranges` mean what they mean in `Op`.
+        The function's signature says what the op takes: each positional parameter is an
+        input (`*xs`: any number of inputs), each keyword-only parameter a constant param,
+        with its default if it has one. `local_grads(out, *inputs, *params)` returns the local
+        derivatives d out / d input_i, one per input (a plain number for a one-input op);
+        `out` is the forward result, so a rule such as σ' = σ (1 - σ) can reuse it. `rule` is
+        the math in one line, shown by errors, drawings and the stepper. `valid`, `domain`,
+        `error`, `singularity` and `param_ranges` mean what they mean in `Op` (with `valid`,
+    `domain` is required).
 
-    Declaring a name again replaces the earlier custom op of that name (a notebook cell
-    run twice); a built-in op's name, or a name `Value` already uses, is a ValueError.
+        Declaring a name again replaces the earlier custom op of that name (a notebook cell
+        run twice); a built-in op's name, or a name `Value` already uses, is a ValueError.
     """
 
     def declare(forward: Callable[..., float]) -> CustomOp:
         op_name = name or forward.__name__
         arity, params = _signature(op_name, forward)
-        _check_name(op_name, arity)
+        _check_name(op_name)
+        _check_options(op_name, params, valid, domain, param_ranges or {})
         op = Op(
             name=op_name,
             symbol=symbol or op_name,
@@ -90,7 +91,7 @@ def custom_op(
             forward=_positional(forward, list(params)),
             local_grads=_tuple_of_floats(op_name, local_grads, arity),
             rule=rule,
-            domain=domain,
+            domain=domain or "all real numbers",
             valid=valid,
             error=error,
             params=params,
@@ -115,6 +116,11 @@ def _signature(name: str, forward: Callable[..., float]) -> tuple[int | None, di
             variadic = True
         elif parameter.kind is parameter.KEYWORD_ONLY:
             default = parameter.default
+            if default is not parameter.empty and not isinstance(default, Real):
+                raise TypeError(
+                    f"custom_op {name}: the param {parameter.name} needs a number as its "
+                    f"default (or none), got {default!r}"
+                )
             params[parameter.name] = None if default is parameter.empty else float(default)
         elif parameter.kind is parameter.VAR_KEYWORD or parameter.default is not parameter.empty:
             raise TypeError(
@@ -143,12 +149,30 @@ def _positional(forward: Callable[..., float], params: list[str]) -> Callable[..
     return positional
 
 
-def _check_name(name: str, arity: int | None) -> None:
+def _check_options(
+    name: str,
+    params: dict[str, float | None],
+    valid: Callable[..., bool] | None,
+    domain: str | None,
+    param_ranges: dict[str, tuple[float, float]],
+) -> None:
+    if valid is not None and domain is None:
+        raise TypeError(f"custom_op {name}: valid= needs domain=, the domain in words")
+    for param, (low, high) in param_ranges.items():
+        if param not in params:
+            raise TypeError(f"custom_op {name}: param_ranges names {param!r}, not a param")
+        if not low <= high:
+            raise ValueError(f"custom_op {name}: the range of {param} is empty: {low} > {high}")
+
+
+def _check_name(name: str) -> None:
     if not name.isidentifier():
         raise ValueError(f"custom_op: the name {name!r} is not a Python identifier")
-    if name in OPS and name not in _CUSTOM:
+    if name in _CUSTOM:
+        return
+    if name in OPS or any(name in op.aliases for op in OPS.values()):
         raise ValueError(f"custom_op {name}: a built-in op has this name; choose another")
-    if arity == 1 and name not in _CUSTOM and hasattr(Value, name):
+    if hasattr(Value, name):
         raise ValueError(f"custom_op {name}: Value already has an attribute {name!r}")
 
 

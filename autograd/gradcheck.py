@@ -95,7 +95,11 @@ class GradcheckError(AssertionError):
 
     def __init__(self, report: GradcheckReport) -> None:
         worst = max(report.failures, key=lambda c: c.error)
-        input = f"input {worst.input}" if worst.input is not None else "a random direction"
+        input = (
+            f"input {worst.input} (x{worst.input} = {report.point[worst.input]!r})"
+            if worst.input is not None
+            else "a random direction"
+        )
         super().__init__(
             f"gradcheck: {len(report.failures)} of {len(report.comparisons)} derivatives "
             f"disagree; worst error {worst.error:.3g} at {input}: backward gives "
@@ -154,7 +158,11 @@ def gradcheck_report(
     """
     if not eps > 0.0:
         raise ValueError(f"gradcheck: eps must be a positive number, got {eps!r}")
-    if directions is not None and (isinstance(directions, bool) or not directions >= 1):
+    if not inputs:
+        raise ValueError("gradcheck: f needs at least one input to check")
+    if directions is not None and (
+        isinstance(directions, bool) or not isinstance(directions, int) or directions < 1
+    ):
         raise ValueError(
             f"gradcheck: directions must be a positive int or None, got {directions!r}"
         )

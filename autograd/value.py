@@ -325,8 +325,10 @@ def add_method(op: Op) -> None:
         setattr(Value, name, _method(op))
 
 
-def remove_method(name: str) -> None:
-    delattr(Value, name)
+def remove_method(op: Op) -> None:
+    """Take the one-input `op`'s methods off Value, under its name and its aliases."""
+    for name in (op.name, *op.aliases):
+        delattr(Value, name)
 
 
 for _op in OPS.values():

@@ -27,7 +27,9 @@ from nn.train import OBJECTIVES, History
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.collections import PathCollection
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
 
 def _pyplot():
@@ -103,6 +105,7 @@ def decision_boundary(
     loss: str = "cross_entropy",
     resolution: int = 100,
     title: str | None = None,
+    legend: bool = True,
     axes: Axes | None = None,
 ) -> Figure:
     """The class the model gives each point of a grid over 2-D `data`, with the data on top.
@@ -110,7 +113,8 @@ def decision_boundary(
     `loss` says how an output means a class, as in `fit`: "cross_entropy" takes the largest
     of one output per class; "hinge" and "binary_cross_entropy" read one output > 0 as
     class 1 (so they suit a `Perceptron`'s 0 or 1 too). Each class has its own colour, in
-    the regions and on the points. The title defaults to "decision boundary: <data name>".
+    the regions and on the points, and a legend names them ("class 0", "class 1", …; turn
+    it off with `legend=False`). The title defaults to "decision boundary: <data name>".
     """
     if len(data.inputs[0]) != 2:
         raise ValueError(f"decision_boundary: needs 2-D inputs, got {len(data.inputs[0])}-D")
@@ -130,9 +134,30 @@ def decision_boundary(
     figure, axes = _figure((5, 4.5), axes=axes)
     colours = _class_colours(data.classes)
     axes.pcolormesh(gx, gy, grid, shading="nearest", alpha=0.35, **colours)
-    axes.scatter(xs, ys, c=data.targets, edgecolors="k", s=20, **colours)
+    points = axes.scatter(xs, ys, c=data.targets, edgecolors="k", s=20, **colours)
     axes.set(title=title or f"decision boundary: {data.name}", xlim=(x0, x1), ylim=(y0, y1))
+    if legend:
+        axes.legend(handles=_class_handles(points, data.classes), fontsize="small")
     return _finish(figure, path)
+
+
+def _class_handles(points: PathCollection, classes: int) -> list[Line2D]:
+    """One legend entry per class, a dot of the colour its points have, even for a class
+    with no point in the data."""
+    from matplotlib.lines import Line2D
+
+    return [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            markeredgecolor="k",
+            markerfacecolor=points.cmap(points.norm(k)),
+            label=f"class {k}",
+        )
+        for k in range(classes)
+    ]
 
 
 def _class_colours(classes: int) -> dict:

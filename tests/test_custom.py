@@ -111,9 +111,14 @@ def test_declaring_a_name_again_replaces_the_custom_op(cube: CustomOp) -> None:
 
 
 def test_names_of_the_table_and_of_value_are_refused() -> None:
-    for name in ("tanh", "backward", "data", "not a name"):
+    for name in ("tanh", "swish", "backward", "data", "not a name"):
         with pytest.raises(ValueError, match=f"custom_op.*{name}"):
             custom_op(name=name, rule="r", local_grads=lambda out, x: 1.0)(lambda x: x)
+    with pytest.raises(ValueError, match="custom_op data: Value already has an attribute"):
+        custom_op(name="data", rule="r", local_grads=lambda out, a, b: (1.0, 1.0))(
+            lambda a, b: a + b
+        )
+    assert Value(2.0).data == 2.0
     assert "backward" not in OPS and OPS["tanh"].rule.startswith("tanh'")
 
 
@@ -137,6 +142,24 @@ def test_bad_signatures_and_bad_derivatives_are_clear_errors() -> None:
             return beta
 
         declare(h)
+
+    for options, error, message in [
+        ({"valid": lambda x: x > 0}, TypeError, "custom_op k: valid= needs domain="),
+        ({"param_ranges": {"bet": (0, 1)}}, TypeError, "param_ranges names 'bet', not a param"),
+        ({"param_ranges": {"beta": (1, 0)}}, ValueError, "the range of beta is empty: 1 > 0"),
+    ]:
+        with pytest.raises(error, match=message):
+
+            def k(x, *, beta=1.0):
+                return x
+
+            custom_op(rule="r", local_grads=lambda out, x, beta: 1.0, **options)(k)
+    with pytest.raises(TypeError, match="the param beta needs a number as its default"):
+
+        def m(x, *, beta=None):
+            return x
+
+        declare(m)
 
     @custom_op(rule="wrong count", local_grads=lambda out, a, b: (1.0,))
     def twice(a: float, b: float) -> float:

@@ -32,7 +32,10 @@ def test_catches_a_deliberately_wrong_rule() -> None:
     message = str(caught.value)
     backward = 1.0 - math.tanh(0.8)
     assert message.startswith("gradcheck: 1 of 1 derivatives disagree")
-    assert f"at input 0: backward gives {backward!r}, finite differences expect 0.559055" in message
+    assert (
+        f"at input 0 (x0 = 0.8): backward gives {backward!r}, finite differences expect 0.559055"
+        in message
+    )
     assert "∂f/∂x0   backward 0.335963  finite differences 0.559055  error 0.223  WRONG" in message
     report = caught.value.report
     assert not report.ok and report.point == (0.8,)
@@ -112,6 +115,8 @@ def test_inputs_must_be_numbers(bad: object) -> None:
 def test_eps_and_directions_must_make_sense() -> None:
     with pytest.raises(ValueError, match="gradcheck: eps must be a positive number, got 0"):
         gradcheck(lambda x: x * x, [1.0], eps=0)
-    for bad in (0, True, -2):
+    with pytest.raises(ValueError, match="gradcheck: f needs at least one input"):
+        gradcheck(lambda: Value(1.0), [])
+    for bad in (0, True, -2, 2.5):
         with pytest.raises(ValueError, match="directions must be a positive int or None"):
             gradcheck(lambda x: x * x, [1.0], directions=bad)

@@ -103,6 +103,22 @@ def test_decision_boundary_colours_each_class_the_same_in_regions_and_points() -
     assert points.norm.vmax == regions.norm.vmax == 2.5
 
 
+def test_decision_boundary_has_a_legend_of_the_classes_in_their_colours() -> None:
+    data = blobs(30, centers=[[-2.0, 0.0], [0.0, 2.0], [2.0, 0.0]], noise=0.1, seed=0)
+    (axes,) = plots.decision_boundary(MLP(2, [3], seed=0), data, resolution=20).axes
+    legend = axes.get_legend()
+    assert [text.get_text() for text in legend.get_texts()] == ["class 0", "class 1", "class 2"]
+    _, points = axes.collections
+    colours = [tuple(handle.get_markerfacecolor()) for handle in legend.legend_handles]
+    assert colours == [tuple(points.cmap(points.norm(k))) for k in range(3)]
+    assert len(set(colours)) == 3
+
+
+def test_decision_boundary_leaves_out_the_legend_when_told() -> None:
+    (axes,) = plots.decision_boundary(MLP(2, [2], seed=0), boolean("xor"), legend=False).axes
+    assert axes.get_legend() is None
+
+
 def test_decision_boundary_saves_a_png_to_a_path(tmp_path: Path) -> None:
     plots.decision_boundary(MLP(2, [2], seed=0), boolean("xor"), tmp_path / "b.png")
     assert (tmp_path / "b.png").read_bytes()[:8] == PNG

@@ -14,15 +14,16 @@ a pytest plugin: the profiles and the fixtures `check_op` and `gradcheck`.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 __all__ = ["check_op", "profiles", "strategies"]
 
 
 def __getattr__(name: str):
+    if name not in __all__:
+        raise AttributeError(f"module 'autograd.testing' has no attribute {name!r}")
+    if importlib.util.find_spec("hypothesis") is None:
+        raise ImportError(f"autograd.testing.{name} needs hypothesis: pip install 'stepgrad[test]'")
     if name == "check_op":
-        from autograd.testing.checks import check_op
-
-        return check_op
-    if name in ("strategies", "profiles"):
-        return importlib.import_module(f"autograd.testing.{name}")
-    raise AttributeError(f"module 'autograd.testing' has no attribute {name!r}")
+        return importlib.import_module("autograd.testing.checks").check_op
+    return importlib.import_module(f"autograd.testing.{name}")

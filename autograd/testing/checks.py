@@ -2,44 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from hypothesis import given, settings
+from hypothesis.errors import FailedHealthCheck
 
 from autograd.gradcheck import gradcheck
-from autograd.testing.strategies import Call, OpLike, calls
+from autograd.testing.strategies import Call, OpLike, _resolve, calls
 
 
 def check_op(
     op: OpLike,
     *,
+    params: Mapping[str, float] | None = None,
     min_value: float = -10.0,
     max_value: float = 10.0,
-    max_examples: int | None = None,
     min_inputs: int = 1,
     max_inputs: int = 4,
+    max_examples: int | None = None,
     eps: float = 1e-6,
     atol: float = 1e-5,
     rtol: float = 1e-3,
-    **params: float,
 ) -> None:
     """Check the op's local derivatives against finite differences on many calls.
 
-    The calls are `strategies.calls(op, ...)`: inputs inside the domain, away from singular
-    points (`min_inputs` to `max_inputs` of them for an op of any number of inputs), with
-    the params given here fixed and the others drawn. On the first call where
-    backward and central differences disagree, hypothesis shrinks it to a minimal one and
-    raises its `GradcheckError`: both derivatives, and the call as "Falsifying example".
-    The current hypothesis profile sets the number of examples unless `max_examples` does.
+    The calls are `strategies.calls(op, ...)`: inputs in [min_value, max_value] inside the
+    domain (`min_inputs` to `max_inputs` of them for an op of any number of inputs), with
+    the `params` given fixed and the others drawn. They keep max(1e-3, 10 eps) away from
+    singular points, so that no central difference straddles a kink. On the first call
+    where backward and central differences disagree, hypothesis shrinks it to a minimal
+    one and raises its `GradcheckError`: both derivatives, and the call as "Failing test
+    case". The current hypothesis profile sets the number of examples unless
+    `max_examples` does.
 
     >>> from autograd import OPS
     >>> check_op(OPS["tanh"], max_examples=20)
     """
+    op = _resolve(op)
     strategy = calls(
         op,
         min_value=min_value,
         max_value=max_value,
+        margin=max(1e-3, 10.0 * eps),
         min_inputs=min_inputs,
         max_inputs=max_inputs,
-        **params,
+        params=params,
     )
 
     @given(call=strategy)
@@ -48,4 +55,10 @@ def check_op(
 
     if max_examples is not None:
         derivatives_agree = settings(max_examples=max_examples)(derivatives_agree)
-    derivatives_agree()
+    try:
+        derivatives_agree()
+    except FailedHealthCheck as error:
+        raise ValueError(
+            f"check_op {op.name}: few inputs in [{min_value}, {max_value}] are inside its "
+            f"domain ({op.domain}); pass min_value and max_value around it"
+        ) from error

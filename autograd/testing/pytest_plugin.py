@@ -13,18 +13,16 @@ install.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 
 import pytest
 
 from autograd.gradcheck import gradcheck as _gradcheck
 
-try:
-    from autograd.testing.profiles import register_profiles
-except ImportError:
-    register_profiles = None
-else:
-    register_profiles()
+HYPOTHESIS = importlib.util.find_spec("hypothesis") is not None
+if HYPOTHESIS:
+    importlib.import_module("autograd.testing.profiles")
 
 
 @pytest.fixture
@@ -36,7 +34,7 @@ def gradcheck() -> Callable[..., bool]:
 @pytest.fixture
 def check_op() -> Callable[..., None]:
     """`autograd.testing.check_op`: hypothesis searches an op's domain for a wrong derivative."""
-    if register_profiles is None:
+    if not HYPOTHESIS:
         pytest.fail("check_op needs hypothesis: pip install 'stepgrad[test]'")
     from autograd.testing.checks import check_op
 

@@ -18,7 +18,7 @@ integers, lists and graphs toward fewer elements, ops toward the first of `ops`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hypothesis import assume
@@ -42,31 +42,35 @@ def values(
     max_value: float = 10.0,
     kinks: bool = False,
     margin: float = 1e-3,
-    **params: float,
+    params: Mapping[str, float] | None = None,
 ) -> st.SearchStrategy:
     """Floats in [min_value, max_value] where `op` is defined and smooth.
 
     Without an op: any finite float in the range. With a one-input op: a float x with op(x)
     inside the op's domain; with an op of several inputs, a tuple of floats, one per input
-    (1 to 4 of them for an op of any number of inputs). The op's params are the keyword
-    arguments given here, else its defaults (a param without a default must be given;
-    `calls` draws params instead). Unless `kinks=True`, every example keeps `margin` away
-    from the op's singular points and from the edge of its domain, so that central
-    differences stay inside the domain and accurate. Shrinks toward 0.
+    (1 to 4 of them for an op of any number of inputs). The op's params are those given in
+    `params`, else its defaults (a param without a default must be given; `calls` draws
+    params instead). Unless `kinks=True`, every example keeps `margin` away from the op's
+    singular points and from the edge of its domain, so that central differences stay
+    inside the domain and accurate. Shrinks toward simple numbers: 0 where the op allows.
+
+    An op defined on a narrow interval, such as (0, 1), wants `min_value` and `max_value`
+    around it: examples are drawn from the range and those outside the domain discarded,
+    and hypothesis stops (FailedHealthCheck) when it discards most of them.
     """
     if op is None:
         return _floats(min_value, max_value)
     op = _resolve(op)
-    fixed = dict(params)
+    fixed = dict(params or {})
     for name, default in op.params.items():
-        if name not in params and default is None:
+        if name not in fixed and default is None:
             raise TypeError(
-                f"values: {op.name} needs its param {name}: values({op.name!r}, {name}=...), "
-                "or calls(op) to draw params too"
+                f"values: {op.name} needs its param {name}: "
+                f"values({op.name!r}, params={{{name!r}: ...}}), or calls(op) to draw it"
             )
         fixed.setdefault(name, default)
     strategy = calls(
-        op, min_value=min_value, max_value=max_value, kinks=kinks, margin=margin, **fixed
+        op, min_value=min_value, max_value=max_value, kinks=kinks, margin=margin, params=fixed
     )
     return strategy.map(lambda call: call.inputs[0] if op.arity == 1 else call.inputs)
 
@@ -107,11 +111,11 @@ def calls(
     margin: float = 1e-3,
     min_inputs: int = 1,
     max_inputs: int = 4,
-    **params: float | st.SearchStrategy[float],
+    params: Mapping[str, float | st.SearchStrategy[float]] | None = None,
 ) -> st.SearchStrategy[Call]:
     """Calls of `op` on inputs as `values` draws them, with its params drawn as well.
 
-    A param given here is fixed (a number) or drawn from the strategy given; otherwise it
+    A param given in `params` is fixed (a number) or drawn from the strategy given; else it
     is drawn from the op's `param_ranges` (or `PARAM_RANGE`), preferring whole numbers. An
     op of any number of inputs gets `min_inputs` to `max_inputs` of them. Shrinks toward
     fewer inputs, inputs near 0 and small params.
@@ -119,13 +123,13 @@ def calls(
     op = _resolve(op)
     count = st.just(op.arity) if op.arity is not None else st.integers(min_inputs, max_inputs)
     number = _floats(min_value, max_value)
-    drawn = st.tuples(count.flatmap(lambda n: st.tuples(*[number] * n)), _params(op, params))
+    drawn = st.tuples(count.flatmap(lambda n: st.tuples(*[number] * n)), _params(op, params or {}))
     usable = drawn.filter(lambda pair: _usable(op, (*pair[0], *pair[1].values()), kinks, margin))
     return usable.map(lambda pair: Call(op, pair[0], pair[1]))
 
 
 @dataclass(frozen=True)
-class Step:
+class GraphStep:
     """One node of a generated graph: `op` applied to `operands`, each the index of an
     earlier node (leaves first) or a number, a constant of the op; then its `params`."""
 
@@ -144,7 +148,7 @@ class Graph:
     """
 
     inputs: tuple[float, ...]
-    steps: tuple[Step, ...]
+    steps: tuple[GraphStep, ...]
     leaves: tuple[Value, ...]
     root: Value
 
@@ -156,6 +160,8 @@ class Graph:
         return len(uses) != len(set(uses))
 
     def __call__(self, *leaves: Value | float) -> Value:
+        if len(leaves) != len(self.inputs):
+            raise TypeError(f"Graph: takes {len(self.inputs)} leaves, got {len(leaves)}")
         nodes = [x if isinstance(x, Value) else Value(x) for x in leaves]
         for step in self.steps:
             operands = [nodes[i] if isinstance(i, int) else i for i in step.operands]
@@ -165,13 +171,17 @@ class Graph:
     def __repr__(self) -> str:
         lines = [f"Graph(inputs={self.inputs!r}):"]
         for k, step in enumerate(self.steps, start=len(self.inputs)):
-            shown = [f"v{i}" if isinstance(i, int) else repr(i) for i in step.operands]
+            shown = [self._name(i) if isinstance(i, int) else repr(i) for i in step.operands]
             shown += [f"{name}={x!r}" for name, x in step.params.items()]
             lines.append(f"  v{k} = {step.op.name}({', '.join(shown)})")
         return "\n".join(lines)
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         printer.text(repr(self))
+
+    def _name(self, i: int) -> str:
+        """x0, x1, … for the leaves (their labels), v<i> for node i (leaves counted first)."""
+        return f"x{i}" if i < len(self.inputs) else f"v{i}"
 
 
 def graphs(
@@ -194,8 +204,10 @@ def graphs(
     the time the latest node, and the others are half the time the earliest node not used
     yet, so that most nodes reach the root. A two-input op may take a number as one input
     instead. A node is kept only where its op is defined and, unless `kinks=True`,
-    `margin` away from singular points, with |data| ≤ `bound`; so every node of a graph,
-    and the graph near its inputs, can be checked by finite differences. Only the nodes
+    `margin` away from singular points, with |data| ≤ `bound`, so that finite differences
+    can check the graph (the margin is measured at each node, in its own inputs, so a
+    rare graph that amplifies a small change of its leaves a great deal can still put a
+    central difference across a kink). Only the nodes
     that reach the root are kept (every leaf stays, used or not).
     Shrinks toward fewer leaves and nodes, inputs near 0, and the first ops of `ops`.
     """
@@ -250,13 +262,13 @@ def _graphs(
         made = apply(op, *(nodes[i] if isinstance(i, int) else i for i in operands), **params)
         if abs(made.data) <= bound:
             nodes.append(made)
-            steps.append(Step(op, operands, params))
+            steps.append(GraphStep(op, operands, params))
             used.update(i for i in operands if isinstance(i, int))
     assume(steps)
     return Graph(inputs, _reaching_the_root(steps, count), leaf_values, nodes[-1])
 
 
-def _reaching_the_root(steps: list[Step], leaves: int) -> tuple[Step, ...]:
+def _reaching_the_root(steps: list[GraphStep], leaves: int) -> tuple[GraphStep, ...]:
     """The steps whose nodes the last one uses, directly or not, renumbered in order."""
     needed = {leaves + len(steps) - 1}
     for k in range(leaves + len(steps) - 1, leaves - 1, -1):
@@ -265,7 +277,7 @@ def _reaching_the_root(steps: list[Step], leaves: int) -> tuple[Step, ...]:
     kept = [k for k in range(leaves, leaves + len(steps)) if k in needed]
     number = {k: leaves + n for n, k in enumerate(kept)} | {i: i for i in range(leaves)}
     return tuple(
-        Step(
+        GraphStep(
             step.op,
             tuple(number[i] if isinstance(i, int) else i for i in step.operands),
             step.params,
@@ -275,7 +287,7 @@ def _reaching_the_root(steps: list[Step], leaves: int) -> tuple[Step, ...]:
 
 
 def _params(
-    op: Op, given: dict[str, float | st.SearchStrategy[float]]
+    op: Op, given: Mapping[str, float | st.SearchStrategy[float]]
 ) -> st.SearchStrategy[dict[str, float]]:
     unknown = given.keys() - op.params.keys()
     if unknown:
