@@ -242,3 +242,22 @@ def test_the_pytest_plugin_gives_fixtures(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--hypothesis-profile=ci", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*GradcheckError: gradcheck: 1 of 1 derivatives disagree*"])
+
+
+def test_check_op_says_when_the_range_misses_the_domain() -> None:
+    @custom_op(
+        rule="d logit/dp = 1 / (p (1 - p))",
+        local_grads=lambda out, p: 1.0 / (p * (1.0 - p)),
+        valid=lambda p: 0.0 < p < 1.0,
+        domain="0 < p < 1",
+        singularity=lambda p: min(p, 1.0 - p),
+    )
+    def logit(p: float) -> float:
+        return math.log(p / (1.0 - p))
+
+    try:
+        with pytest.raises(ValueError, match=r"check_op logit: few inputs in \[-1000.0, 1000.0\]"):
+            check_op(logit, min_value=-1000.0, max_value=1000.0)
+        check_op(logit, min_value=0.0, max_value=1.0)
+    finally:
+        logit.remove()
