@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from hypothesis import given, settings
-from hypothesis.errors import FailedHealthCheck
+from hypothesis.errors import FailedHealthCheck, Unsatisfiable
 
 from autograd.gradcheck import gradcheck
 from autograd.testing.strategies import Call, OpLike, _resolve, calls
@@ -57,7 +57,7 @@ def check_op(
         derivatives_agree = settings(max_examples=max_examples)(derivatives_agree)
     try:
         derivatives_agree()
-    except FailedHealthCheck as error:
+    except (FailedHealthCheck, Unsatisfiable) as error:
         raise ValueError(
             f"check_op {op.name}: few inputs in [{min_value}, {max_value}] are inside its "
             f"domain ({op.domain}); pass min_value and max_value around it"
