@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis.errors import FailedHealthCheck, Unsatisfiable
 
 from autograd.gradcheck import gradcheck
-from autograd.testing.strategies import Call, OpLike, _resolve, calls
+from autograd.testing.strategies import Call, OpLike, calls, resolve_op
 
 
 def check_op(
@@ -38,7 +38,7 @@ def check_op(
     >>> from autograd import OPS
     >>> check_op(OPS["tanh"], max_examples=20)
     """
-    op = _resolve(op)
+    op = resolve_op(op)
     strategy = calls(
         op,
         min_value=min_value,

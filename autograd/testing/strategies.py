@@ -60,7 +60,7 @@ def values(
     """
     if op is None:
         return _floats(min_value, max_value)
-    op = _resolve(op)
+    op = resolve_op(op)
     fixed = dict(params or {})
     for name, default in op.params.items():
         if name not in fixed and default is None:
@@ -120,7 +120,7 @@ def calls(
     op of any number of inputs gets `min_inputs` to `max_inputs` of them. Shrinks toward
     fewer inputs, inputs near 0 and small params.
     """
-    op = _resolve(op)
+    op = resolve_op(op)
     count = st.just(op.arity) if op.arity is not None else st.integers(min_inputs, max_inputs)
     number = _floats(min_value, max_value)
     drawn = st.tuples(count.flatmap(lambda n: st.tuples(*[number] * n)), _params(op, params or {}))
@@ -211,7 +211,7 @@ def graphs(
     that reach the root are kept (every leaf stays, used or not).
     Shrinks toward fewer leaves and nodes, inputs near 0, and the first ops of `ops`.
     """
-    chosen = list(OPS.values()) if ops is None else [_resolve(op) for op in ops]
+    chosen = list(OPS.values()) if ops is None else [resolve_op(op) for op in ops]
     if not chosen:
         raise ValueError("graphs: ops must name at least one op")
     if leaves is not None and not 1 <= leaves < max_nodes:
@@ -338,7 +338,8 @@ def _floats(low: float, high: float) -> st.SearchStrategy[float]:
     return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
 
-def _resolve(op: OpLike) -> Op:
+def resolve_op(op: OpLike) -> Op:
+    """The `Op` that `op` names: an Op itself, a custom op, or a name in the table."""
     if isinstance(op, Op):
         return op
     if isinstance(op, CustomOp):
