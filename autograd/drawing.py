@@ -1,76 +1,123 @@
 """Draw a computation graph with graphviz: values on nodes, backward messages on edges.
 
-Each Value is a box with its label, data and grad; each op is an ellipse with its symbol
+Each Value is a box with its name, data and grad; each op is an ellipse with its symbol
 and constants (`** 2`, `leaky_relu α=0.01`, `* 0.5`), read from the op table. Every use of
 a value is its own edge, so `a * a` has two. In the backward view an edge from a value to
 the op that used it carries the message that op sent back, written so it can be checked by
 hand: local derivative × upstream gradient = message. A value used several times shows its
 messages adding up to its gradient: the `+=` of backward.
 
-Node names come from the topological order, so the same graph always gives the same DOT
-source. This module only reads the graph, and imports graphviz, which `import autograd`
-does not.
+What is drawn comes from `autograd.scene`: a graph of any size becomes at most `max_nodes`
+items, with boxes for runs of + or *, for `nn` modules and for what is farthest from the
+root. Element ids come from the topological order, so the same graph always gives the same
+DOT source. Rendering runs `dot` with a time bound (`autograd.rendering`). This module only
+reads the graph, and imports graphviz, which `import autograd` does not.
 """
 
 from __future__ import annotations
 
 import html
-import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import graphviz
 
-from autograd.graph import edges, topological_order
+from autograd import scene as scenes
+from autograd.rendering import GraphvizMissing, run_dot
+from autograd.scene import Box, Scene, data_text, grad_text, message_text, number
 from autograd.value import Value
 
-INSTALL = "install Graphviz's dot program: sudo apt-get install graphviz (or graphviz.org/download)"
 SHOWS = ("both", "forward", "backward")
 PARAM_PREFIXES = {"alpha": "α=", "exponent": ""}
 """How an op node writes its params: `leaky_relu α=0.01`, `** 2`; others as `name=value`."""
+TIMEOUT = 30.0
+"""Seconds `dot` may take to lay out one drawing."""
+LIMITS = {"nslimit": "4", "nslimit1": "4", "mclimit": "0.5", "searchsize": "10"}
+"""Bounds on dot's own passes (network simplex and crossing minimization): a large graph
+is laid out in seconds, a small one as well as without them."""
+
+MAX_PARALLEL = 4
+"""A value used more often by one op is drawn with one edge that says how often."""
+
+Slot = tuple
+"""What a text on the picture shows: ("d", node), ("g", node) or ("m", consumer, position)."""
 
 
-class GraphvizMissing(RuntimeError):
-    """Rendering needs Graphviz's `dot` program, and it is not installed."""
+@dataclass
+class Picture:
+    """The texts a picture shows at one point of the passes, and where each one is: slot ->
+    [(element id, index of the text in that element)]; `owners` lists, per element id, the
+    nodes it stands for; `links` names the edge element between two elements."""
+
+    slots: dict[Slot, list[tuple[str, int]]] = field(default_factory=dict)
+    owners: dict[str, list[Value]] = field(default_factory=dict)
+    links: dict[tuple[str, str], str] = field(default_factory=dict)
+    boxes: dict[str, str] = field(default_factory=dict)
 
 
 class Drawing(graphviz.Digraph):
-    """A `graphviz.Digraph` that says how to install Graphviz instead of failing obscurely.
+    """A `graphviz.Digraph` of a computation graph, rendered with a time bound.
 
-    Jupyter shows it as SVG; without the `dot` program it shows the DOT source and the
-    install command. `render` and `pipe` raise `GraphvizMissing` (a RuntimeError) that
-    says what to install.
+    Jupyter shows it in stepgrad's viewer: fitted to the output area, with zoom, pan and
+    boxes that open on a click. `pipe` and `render` run `dot` as a child process that is
+    killed when the call is interrupted or takes longer than `timeout` seconds; they raise
+    `GraphvizMissing` (a RuntimeError) that says what to install when there is no `dot`.
     """
 
-    def _repr_mimebundle_(self, include=None, exclude=None, **options):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.scene: Scene | None = None
+        self.picture = Picture()
+        self.options: dict = {}
+        self.timeout = TIMEOUT
+
+    def pipe(self, format: str | None = None, encoding: str | None = None, **_) -> bytes | str:
+        output = run_dot(self.source, format=format or self.format, timeout=self.timeout)
+        return output.decode(encoding) if encoding else output
+
+    def render(
+        self,
+        filename: str | os.PathLike | None = None,
+        directory: str | os.PathLike | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,
+        **_,
+    ) -> str:
+        """Write the DOT source to `filename` (unless `cleanup`) and the picture to
+        `filename.format`; each file is written whole or not at all. Returns its path."""
+        format = format or self.format
+        base = Path(directory or "") / (filename or self.filename or "Digraph.gv")
+        output = run_dot(self.source, format=format, timeout=self.timeout)
+        if not cleanup:
+            _write_atomically(base, self.source.encode())
+        target = Path(f"{base}.{format}")
+        _write_atomically(target, output)
+        return str(target)
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        from autograd.viewer import Viewer
+
         try:
-            return super()._repr_mimebundle_(include, exclude, **options)
-        except GraphvizMissing:
-            return {"text/plain": f"{self.source}\n// to see this drawing, {INSTALL}"}
-
-    def render(self, *args, **kwargs):
-        try:
-            return super().render(*args, **kwargs)
-        except graphviz.ExecutableNotFound:
-            raise GraphvizMissing(f"draw: rendering needs Graphviz: {INSTALL}") from None
-
-    def pipe(self, *args, **kwargs):
-        try:
-            return super().pipe(*args, **kwargs)
-        except graphviz.ExecutableNotFound:
-            raise GraphvizMissing(f"draw: rendering needs Graphviz: {INSTALL}") from None
+            return Viewer.of_drawing(self)._repr_mimebundle_(include, exclude)
+        except GraphvizMissing as error:
+            return {"text/plain": f"{self.source}\n// to see this drawing, {error}"}
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """The passes part way through, as a stepper draws them: the nodes whose data is
-    `known`, the gradients received so far (`grads`; a node missing has none yet), the
-    edges whose messages were `sent`, as (consumer, position), and the `active` one."""
-
-    known: frozenset[Value]
-    grads: Mapping[Value, float]
-    sent: frozenset[tuple[Value, int]]
-    active: tuple[Value, int] | None = None
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def draw(
@@ -80,20 +127,23 @@ def draw(
     rankdir: str = "LR",
     highlight: Iterable[Value] = (),
     max_nodes: int = 150,
-    snapshot: Snapshot | None = None,
+    expand: str | Sequence[str] = (),
+    format: str = "svg",
+    timeout: float = TIMEOUT,
 ) -> Drawing:
-    """The graph of `root` as a graphviz Digraph (Jupyter displays it; `.render(path,
-    format="svg")` writes a file). It prints nothing and writes nothing by itself.
+    """The graph of `root` as a graphviz Digraph (Jupyter displays it; `.render(path)`
+    writes a file, `format="svg"` by default as micrograd's draw_dot). It prints nothing
+    and writes nothing by itself.
 
     `show` picks what is written: "forward" (data), "backward" (grads and the messages on
     the edges) or "both". Before `root.backward()` has run, grads show as not yet computed.
-    `highlight` lists values to outline in red, e.g. the one a stepper is at, and
-    `snapshot` draws the passes part way through (see `Stepper.frame`).
+    `highlight` lists values to outline in red.
 
-    Nodes made inside an `nn` model are grouped into clusters (model, layer, neuron), read
-    from the labels `nn` gives its parameters ("layers.0.neurons.3.w.2"). A graph of more
-    than `max_nodes` values draws each neuron as one box with its output's data and grad,
-    then each layer, and says what it collapsed.
+    A graph of more than `max_nodes` items is summarised: runs of + or * (a builtin `sum`),
+    `nn` modules (neurons, then layers) and last the nodes farthest from the root are drawn
+    as boxes, and the drawing says what it collapsed. `expand` draws the inside of a box
+    instead: its key as the drawing shows it ("layers.0", "Σ n40", "more"), or a list of
+    keys from the outermost box in. `timeout` bounds `dot`'s time in seconds.
 
     >>> x = Value(3.0, label="x")
     >>> y = x * x
@@ -103,171 +153,188 @@ def draw(
     """
     if show not in SHOWS:
         raise ValueError(f"draw: show must be one of {', '.join(SHOWS)}, got {show!r}")
-    order = topological_order(root)
-    computed = (root.grad != 0.0 or snapshot is not None) and show != "forward"
-    grads = snapshot.grads if snapshot else {node: node.grad for node in order}
-    messages: dict[Value, list[float]] = {node: [] for node in order}
-    for edge in edges(root):
-        if snapshot is None or (edge.consumer, edge.position) in snapshot.sent:
-            messages[edge.parent].append(edge.local_grad * grads[edge.consumer])
-    marked = set(highlight)
-    drawing = Drawing(
-        graph_attr={"rankdir": rankdir},
-        node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "9"},
-    )
-    clusters = module_paths(order)
-    boxes = _collapse(order, clusters, max_nodes)
-    names = {
-        node: _box_name(boxes[node]) if node in boxes else f"v{i}" for i, node in enumerate(order)
-    }
-    placed: dict[str | None, list[tuple[str, str, dict[str, str]]]] = {}
-
-    def place(path: str | None, name: str, label: str, **attributes: str) -> None:
-        placed.setdefault(path, []).append((name, label, attributes))
-
-    for path, (outputs, size) in _boxes(order, boxes, root).items():
-        lines = [_escape(f"{path}: {size} nodes")]
-        if len(outputs) == 1:
-            lines.append(f"output data {_number(outputs[0].data)}")
-            if computed:
-                lines.append(f"grad {_number(outputs[0].grad)}")
-        else:
-            lines.append(f"{len(outputs)} outputs")
-        place(
-            _parent_path(path),
-            _box_name(path),
-            f"<{'<br/>'.join(lines)}>",
-            shape="box",
-            style="rounded",
-        )
-    for node in order:
-        if node in boxes:
-            continue
-        name, path = names[node], clusters.get(node)
-        style = {"color": "red", "penwidth": "2"} if node in marked else {}
-        place(
-            path,
-            name,
-            _value_label(node, show, computed, messages[node], path, grads, snapshot),
-            shape="plaintext",
-            **style,
-        )
-        if node.op is not None:
-            place(path, f"{name}op", _text(_op_text(node)), shape="ellipse")
-    _emit(drawing, placed)
-    between_boxes: set[tuple[str, str]] = set()
-    for node in order:
-        if node.op is None:
-            continue
-        if node not in boxes:
-            drawing.edge(f"{names[node]}op", names[node])
-        for position, (parent, local_grad) in enumerate(zip(node.parents, node.local_grads)):
-            if node not in boxes and parent not in boxes:
-                sent = snapshot is None or (node, position) in snapshot.sent
-                label = _message(local_grad, grads[node]) if computed and sent else ""
-                active = snapshot is not None and snapshot.active == (node, position)
-                style = {"color": "red", "fontcolor": "red", "penwidth": "2"} if active else {}
-                drawing.edge(names[parent], f"{names[node]}op", label=label, **style)
-                continue
-            head = names[node] if node in boxes else f"{names[node]}op"
-            pair = (names[parent], head)
-            if pair[0] != pair[1] and pair not in between_boxes:
-                between_boxes.add(pair)
-                drawing.edge(*pair)
-    if boxes:
-        drawing.attr(
-            label=f"collapsed {len(boxes)} of {len(order)} nodes into "
-            f"{len(set(boxes.values()))} boxes (max_nodes={max_nodes})",
-            labelloc="t",
-        )
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+    scene = scenes.build(root, max_nodes=max_nodes, expand=expand)
+    texts = GraphTexts(scene, root.grad != 0.0 and show != "forward")
+    drawing = layout(scene, texts, show=show, rankdir=rankdir, highlight=highlight)
+    drawing.format = format
+    drawing.timeout = timeout
+    drawing.options = {"show": show, "rankdir": rankdir, "max_nodes": max_nodes}
     return drawing
 
 
-def module_paths(order: list[Value]) -> dict[Value, str]:
-    """The `nn` module each node was made in, for the nodes made in one.
+class GraphTexts:
+    """The texts of a picture after the passes `backward` has run: each node's data, its
+    grad as the sum of this pass's messages in backward's order (and of earlier passes,
+    for leaves), and each edge's message. Before backward, grads are unknown.
 
-    A parameter's label names its module ("layers.0.neurons.3.w.2" is in
-    "layers.0.neurons.3"); a node made from a parameter is in that parameter's module, and
-    a node of a table op whose parents all are in one module is in it too (the activation).
-    """
-    paths: dict[Value, str] = {}
-    for node in order:
-        if not node.parents:
-            path = _module_of(node.label)
-            if path is not None:
-                paths[node] = path
+    The whole graph's consumers of a drawn value are its drawn consumers and the boxes'
+    members that use it; the inside of a box may be used from anywhere."""
+
+    def __init__(self, scene: Scene, computed: bool) -> None:
+        self.computed = computed
+        wanted = set(scene.nodes) | set(scene.inputs)
+        wanted.update(out for box in scene.boxes for out in box.outputs)
+        self.messages: dict[Value, list[float]] = {node: [] for node in wanted}
+        if not computed:
+            return
+        if scene.path:
+            consumers = scene.order
+        else:
+            found = {*scene.nodes, *(consumer for _, consumer, _ in scene.crossing)}
+            consumers = sorted(found, key=scene.place.__getitem__)
+        for consumer in reversed(consumers):
+            for parent, local_grad in zip(consumer.parents, consumer.local_grads):
+                if parent in self.messages:
+                    self.messages[parent].append(local_grad * consumer.grad)
+
+    def data(self, node: Value) -> str:
+        return data_text(node.data)
+
+    def grad(self, node: Value) -> str:
+        if not self.computed:
+            return "grad ? (run backward)"
+        messages = self.messages.get(node, [])
+        total = 0.0
+        for message in messages:
+            total += message
+        earlier = node.grad - total if messages and not node.parents else 0.0
+        return grad_text(messages, node.grad, earlier)
+
+    def message(self, consumer: Value, position: int) -> str:
+        if not self.computed:
+            return ""
+        return message_text(consumer.local_grads[position], consumer.grad)
+
+
+def layout(
+    scene: Scene,
+    texts,
+    *,
+    show: str = "both",
+    rankdir: str = "LR",
+    highlight: Iterable[Value] = (),
+) -> Drawing:
+    """The DOT drawing of `scene` with the texts of `texts` (data, grad and message of
+    each slot), and where each text is (`drawing.picture`)."""
+    drawing = Drawing(
+        graph_attr={"rankdir": rankdir, **LIMITS},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9"},
+    )
+    drawing.scene = scene
+    picture = drawing.picture
+    marked = set(highlight)
+    placed: dict[str | None, list[tuple[str, str, dict[str, str]]]] = {}
+    ids: dict[Value | Box, str] = {}
+
+    def place(element: str, label: str, module: str | None, **attributes: str) -> None:
+        placed.setdefault(module, []).append((element, label, {"id": element, **attributes}))
+
+    def cells(element: str, node: Value, before: int = 0) -> list[str]:
+        """The name, data and grad cells of `node`, after `before` other texts."""
+        row = [f"<b>{_escape(scene.name(node))}</b>"]
+        for kind, wanted in (("d", show != "backward"), ("g", show != "forward")):
+            if wanted:
+                picture.slots.setdefault((kind, node), []).append((element, before + len(row)))
+                row.append(_escape(texts.data(node) if kind == "d" else texts.grad(node)))
+        return row
+
+    for node in scene.nodes:
+        element = f"v{scene.place[node]}"
+        ids[node] = element
+        picture.owners[element] = [node]
+        style = {"color": "red", "penwidth": "2"} if node in marked else {}
+        module = scene.modules.get(node)
+        place(element, _table(cells(element, node)), module, shape="plaintext", **style)
+        if node.op is not None:
+            place(f"{element}op", f"<{_escape(_op_text(node))}>", module, shape="ellipse")
+            picture.owners[f"{element}op"] = [node]
+    for node in scene.inputs:
+        element = f"i{scene.place[node]}"
+        ids[node] = element
+        picture.owners[element] = [node]
+        row = ["<i>input</i>", *cells(element, node, before=1)]
+        place(element, _table(row, color="grey"), None, shape="plaintext")
+    if scene.hidden_inputs:
+        place(
+            "hidden",
+            f"<{scene.hidden_inputs:,} more inputs>",
+            None,
+            shape="box",
+            style="dashed",
+        )
+    for number_, box in enumerate(scene.boxes):
+        element = f"b{number_}"
+        ids[box] = element
+        picture.owners[element] = box.members
+        picture.boxes[element] = box.key
+        rows = [f"<b>{_escape(box.title)}</b>"]
+        if len(box.outputs) == 1:
+            rows += cells(element, box.outputs[0], before=1)
+        else:
+            rows.append(f"{len(box.outputs)} outputs")
+        label = "<" + "<br/>".join(rows) + ">"
+        place(
+            element,
+            label,
+            scene.modules.get(box),
+            shape="box",
+            style="rounded,filled",
+            fillcolor="#eeeeee",
+            tooltip=f"{box.key}: click to open",
+        )
+    _emit(drawing, placed)
+    aggregated: dict[tuple[str, str], int] = {}
+
+    def aggregate(tail: str, head: str) -> None:
+        if tail != head:
+            aggregated[tail, head] = aggregated.get((tail, head), 0) + 1
+
+    for node in scene.nodes:
+        if node.op is None:
             continue
-        owners = [paths[p] for p in node.parents if not p.parents and p in paths]
-        if owners:
-            paths[node] = owners[0]
-            continue
-        first = paths.get(node.parents[0])
-        if (
-            first is not None
-            and node.op.base is None
-            and all(p.parents and paths.get(p) == first for p in node.parents)
-        ):
-            paths[node] = first
-    return paths
+        head = f"{ids[node]}op"
+        drawing.edge(head, ids[node])
+        uses = Counter(node.parents) if len(node.parents) > MAX_PARALLEL else {}
+        for position, parent in enumerate(node.parents):
+            shown = scene.box_of.get(parent, parent)
+            tail = ids.get(shown, "hidden")
+            if shown is parent and tail != "hidden" and uses.get(parent, 1) <= MAX_PARALLEL:
+                element = f"e{scene.place[node]}_{position}"
+                picture.slots[("m", node, position)] = [(element, 0)]
+                picture.owners[element] = [node]
+                label = _escape_label(texts.message(node, position))
+                drawing.edge(tail, head, label=label, id=element)
+            else:
+                aggregate(tail, head)
+    for parent, consumer, _ in scene.crossing:
+        if consumer in scene.box_of:
+            tail = ids.get(scene.box_of.get(parent, parent), "hidden")
+            aggregate(tail, ids[scene.box_of[consumer]])
+    for k, (pair, count) in enumerate(aggregated.items()):
+        element = f"x{k}"
+        picture.links[pair] = element
+        drawing.edge(*pair, id=element, label=f"×{count}" if count > 1 else "")
+    if scene.note:
+        drawing.attr(label=_escape_label(scene.note), labelloc="t")
+    return drawing
 
 
-def _module_of(label: str) -> str | None:
-    """ "layers.0.neurons.3.w.2" -> "layers.0.neurons.3"; None for labels not of that form."""
-    parts = label.split(".")
-    parts = parts[:-2] if parts[-1].isdigit() else parts[:-1]
-    if not parts or len(parts) % 2 or not all(part.isdigit() for part in parts[1::2]):
-        return None
-    return ".".join(parts)
-
-
-def _parent_path(path: str) -> str | None:
-    parts = path.split(".")
-    return ".".join(parts[:-2]) or None
-
-
-def _collapse(order: list[Value], clusters: dict[Value, str], max_nodes: int) -> dict[Value, str]:
-    """The module path of the box each collapsed node is drawn in: while more than
-    `max_nodes` things would be drawn, the deepest modules (neurons, then layers) collapse."""
-    boxes: dict[Value, str] = {}
-    paths = dict(clusters)
-    while paths and len(order) - len(boxes) + len(set(boxes.values())) > max_nodes:
-        depth = max(path.count(".") for path in paths.values())
-        for node, path in paths.items():
-            if path.count(".") == depth:
-                boxes[node] = path
-        paths = {node: _parent_path(path) for node, path in paths.items() if _parent_path(path)}
-    return boxes
-
-
-def _box_name(path: str) -> str:
-    return "box_" + path.replace(".", "_")
-
-
-def _boxes(
-    order: list[Value], boxes: dict[Value, str], root: Value
-) -> dict[str, tuple[list[Value], int]]:
-    """Per box path: its outputs (members used outside the box, or the root) and its size."""
-    used_outside: set[Value] = {root}
-    for node in order:
-        for parent in node.parents:
-            if parent in boxes and boxes.get(node) != boxes[parent]:
-                used_outside.add(parent)
-    members: dict[str, list[Value]] = {}
-    for node in order:
-        if node in boxes:
-            members.setdefault(boxes[node], []).append(node)
-    return {
-        path: ([n for n in nodes if n in used_outside], len(nodes))
-        for path, nodes in members.items()
-    }
+def _table(cells: list[str], color: str = "black") -> str:
+    row = "".join(f"<td>{cell}</td>" for cell in cells)
+    return (
+        f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4" color="{color}">'
+        f"<tr>{row}</tr></table>>"
+    )
 
 
 def _emit(drawing: graphviz.Digraph, placed: dict) -> None:
     """The nodes of each module path inside nested clusters (model, layer, neuron), the
     others outside."""
-    for name, label, attributes in placed.get(None, []):
-        drawing.node(name, label, **attributes)
+    for element, label, attributes in placed.get(None, []):
+        drawing.node(element, label, **attributes)
     tops = sorted({".".join(path.split(".")[:2]) for path in placed if path})
     if tops:
         with drawing.subgraph(name="cluster_model") as model:
@@ -278,9 +345,9 @@ def _emit(drawing: graphviz.Digraph, placed: dict) -> None:
 
 def _cluster(graph: graphviz.Digraph, path: str, placed: dict) -> None:
     with graph.subgraph(name=f"cluster_{path.replace('.', '_')}") as sub:
-        sub.attr(label=_escape(path), style="rounded", color="grey")
-        for name, label, attributes in placed.get(path, []):
-            sub.node(name, label, **attributes)
+        sub.attr(label=_escape_label(path), style="rounded", color="grey")
+        for element, label, attributes in placed.get(path, []):
+            sub.node(element, label, **attributes)
         depth = path.count(".") + 2
         children = {
             ".".join(p.split(".")[: depth + 1])
@@ -291,52 +358,9 @@ def _cluster(graph: graphviz.Digraph, path: str, placed: dict) -> None:
             _cluster(sub, child, placed)
 
 
-def _value_label(
-    node: Value,
-    show: str,
-    computed: bool,
-    messages: list[float],
-    path: str | None,
-    grads: Mapping[Value, float],
-    snapshot: Snapshot | None,
-) -> str:
-    cells = []
-    if node.label:
-        short = (
-            node.label[len(path) + 1 :]
-            if path and node.label.startswith(path + ".")
-            else node.label
-        )
-        cells.append(f"<b>{_escape(short)}</b>")
-    if show != "backward":
-        known = snapshot is None or node in snapshot.known
-        cells.append(f"data {_number(node.data)}" if known else "data ?")
-    if show != "forward":
-        if snapshot is not None and node not in grads:
-            cells.append("grad ?")
-        else:
-            cells.append(f"grad {_grad(grads.get(node, 0.0), computed, messages)}")
-    row = "".join(f"<td>{cell}</td>" for cell in cells)
-    return (
-        f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>{row}</tr></table>>'
-    )
-
-
-def _grad(grad: float, computed: bool, messages: list[float]) -> str:
-    if not computed:
-        return "? (run backward)"
-    if len(messages) < 2:
-        return _number(grad)
-    first, *rest = messages
-    total = _number(first) + "".join(
-        f" - {_number(-m)}" if m < 0 else f" + {_number(m)}" for m in rest
-    )
-    return f"{total} = {_number(grad)}"
-
-
 def _op_text(node: Value) -> str:
     op = node.op
-    constants = [_number(c) for c in node.params]
+    constants = [number(c) for c in node.params]
     if op.base is not None:
         return (
             f"{op.symbol} {constants[0]}"
@@ -352,35 +376,20 @@ def _op_text(node: Value) -> str:
     return op.symbol
 
 
-def _message(local_grad: float, upstream: float) -> str:
-    return _text(f"{_number(local_grad)} × {_number(upstream)} = {_number(local_grad * upstream)}")
-
-
-def _number(x: float) -> str:
-    """Four significant digits; -0.0 (such as 0 · -1) is shown as 0."""
-    return f"{x + 0.0:.4g}"
-
-
-def _text(text: str) -> str:
+def _escape_label(text: str) -> str:
     return f"<{_escape(text)}>"
 
 
 def _escape(text: str) -> str:
-    """Any string as HTML-like label text: markup escaped, line breaks kept, and control
-    or unencodable characters written as their code (U+0000)."""
-    lines = (
-        "".join(c if unicodedata.category(c)[0] != "C" else f"U+{ord(c):04X}" for c in line)
-        for line in text.split("\n")
-    )
-    return "<br/>".join(html.escape(line) for line in lines)
+    """Any string as HTML-like label text: markup escaped, and control characters (line
+    breaks too) written as their code (U+000A), never passed to dot."""
+    return html.escape(scenes.printable(text))
 
 
 def lecture_figures(folder: str) -> list[str]:
     """Write the drawings of lecture 003's regularized logistic least squares to `folder`:
     z = w x + b, y = σ(z), L = ½ (y - t)², R = ½ w², L_reg = L + λ R, after backward, in the
     forward and the backward view. Returns the files written."""
-    from pathlib import Path
-
     w, x, b = Value(0.5, label="w"), Value(1.5, label="x"), Value(-0.2, label="b")
     z = w * x + b
     y = z.sigmoid()
@@ -393,8 +402,7 @@ def lecture_figures(folder: str) -> list[str]:
     written = []
     for show in ("forward", "backward"):
         path = Path(folder) / f"lecture003_{show}"
-        draw(total, show=show).render(path, format="svg", cleanup=True)
-        written.append(f"{path}.svg")
+        written.append(draw(total, show=show).render(path, format="svg", cleanup=True))
     return written
 
 

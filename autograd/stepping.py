@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from autograd.graph import topological_order
+from autograd.scene import name
+from autograd.scene import number as _number
 from autograd.value import Value
-
-PHASES = ("forward", "backward", "update")
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ class Stepper:
         order = topological_order(root)
         self.root = root
         self.rankdir = rankdir
-        self.names = {node: node.label or f"n{i}" for i, node in enumerate(order)}
+        place = {node: i for i, node in enumerate(order)}
+        self.names = {node: name(node, place) for node in order}
         self.grads: dict[Value, float] = {node: 0.0 for node in order}
         self.steps: list[Step] = [self._forward(node) for node in order]
         self.grads[root] = 1.0
@@ -84,70 +85,24 @@ class Stepper:
     def __getitem__(self, k: int) -> Step:
         return self.steps[k]
 
-    def frame(self, k: int):
-        """The drawing at step k: the active node outlined and the active message in red,
-        the data computed so far, and the messages sent and gradients gathered so far."""
-        from autograd.drawing import Snapshot, draw
+    def show(self, k: int = 0, *, max_nodes: int = 150):
+        """The viewer at step k: Jupyter displays it, with previous / next / play, a slider,
+        ← → and space, zoom and pan; it steps in the browser, with no kernel."""
+        from autograd.viewer import Viewer
 
-        done = self.steps[: k + 1]
-        grads = {self.root: 1.0} if self.steps[k].phase != "forward" else {}
-        for step in done:
-            if step.phase == "backward":
-                grads[step.node] = step.value
-        active = self.steps[k]
-        snapshot = Snapshot(
-            known=frozenset(s.node for s in done if s.phase == "forward")
-            if active.phase == "forward"
-            else frozenset(self.names),
-            grads=grads,
-            sent=frozenset((s.sender, s.position) for s in done if s.phase == "backward"),
-            active=(active.sender, active.position) if active.phase == "backward" else None,
-        )
-        drawing = draw(self.root, snapshot=snapshot, highlight=[active.node], rankdir=self.rankdir)
-        drawing.attr(label=f"step {k}: {active.equation}", labelloc="b")
-        return drawing
+        return Viewer.of_stepper(self, k, max_nodes=max_nodes)
 
-    def show(self, k: int):
-        """Step k's drawing, which Jupyter displays (as DOT text without Graphviz)."""
-        return self.frame(k)
+    def to_html(self, path: str, *, max_nodes: int = 150) -> str:
+        """Write the viewer as one self-contained HTML page (no request to any network),
+        whole or not at all. Returns the path."""
+        return self.show(0, max_nodes=max_nodes).to_html(path)
 
-    def to_html(self, path: str) -> str:
-        """Write one self-contained HTML page: every step's drawing as SVG, a slider and
-        previous / next / play buttons, and no request to any network. Returns the path."""
-        frames = [self.frame(k).pipe(format="svg").decode() for k in range(len(self.steps))]
-        slides = "\n".join(
-            f'<div class="step" id="step{k}"{"" if k == 0 else " hidden"}>{_svg_body(svg)}</div>'
-            for k, svg in enumerate(frames)
-        )
-        page = _PAGE.replace("{last}", str(len(frames) - 1)).replace("{slides}", slides)
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(page)
-        return path
+    def widget(self, *, max_nodes: int = 150):
+        """The viewer as a live Jupyter widget (anywidget): its `step` follows the viewer,
+        and setting it moves the viewer."""
+        from autograd.widget import StepperWidget
 
-    def widget(self):
-        """Play, previous / next and a slider over the steps, in Jupyter (ipywidgets)."""
-        try:
-            import ipywidgets
-        except ImportError:
-            raise ImportError(
-                "Stepper.widget needs ipywidgets: pip install 'stepgrad[jupyter]' "
-                "(stepper.show(k) displays step k without it)"
-            ) from None
-        last = len(self.steps) - 1
-        slider = ipywidgets.IntSlider(value=0, min=0, max=last, description="step")
-        play = ipywidgets.Play(value=0, min=0, max=last, interval=800)
-        ipywidgets.jslink((play, "value"), (slider, "value"))
-        previous, following = ipywidgets.Button(description="◀"), ipywidgets.Button(description="▶")
-        previous.on_click(lambda _: setattr(slider, "value", max(slider.value - 1, 0)))
-        following.on_click(lambda _: setattr(slider, "value", min(slider.value + 1, last)))
-        picture = ipywidgets.HTML()
-
-        def redraw(change: dict | None = None) -> None:
-            picture.value = _svg_body(self.frame(slider.value).pipe(format="svg").decode())
-
-        slider.observe(redraw, names="value")
-        redraw()
-        return ipywidgets.VBox([ipywidgets.HBox([play, previous, following, slider]), picture])
+        return StepperWidget(self.show(0, max_nodes=max_nodes))
 
     def table(self, *, markdown: bool = False) -> str:
         """Every step as a numbered line: a terminal table, or a markdown one."""
@@ -187,44 +142,6 @@ class Stepper:
         return Step("update", parameter, equation, new)
 
 
-def _svg_body(svg: str) -> str:
-    """The <svg> element of an SVG document, for inlining in HTML."""
-    return svg[svg.index("<svg") :]
-
-
-_PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>stepgrad: backprop step by step</title>
-<style>body{font-family:sans-serif} .controls{margin:8px 0} svg{max-width:100%;height:auto}</style>
-</head><body>
-<div class="controls">
-<button id="previous">&#9664;</button> <button id="play">play</button>
-<button id="next">&#9654;</button>
-<input id="slider" type="range" min="0" max="{last}" value="0"> <span id="number">0</span>
-</div>
-{slides}
-<script>
-const slider = document.getElementById("slider"), number = document.getElementById("number");
-let timer = null;
-function go(k) {
-  k = Math.max(0, Math.min({last}, k));
-  document.querySelectorAll(".step").forEach((s, i) => s.hidden = i !== k);
-  slider.value = k; number.textContent = k;
-}
-slider.oninput = () => go(Number(slider.value));
-document.getElementById("previous").onclick = () => go(Number(slider.value) - 1);
-document.getElementById("next").onclick = () => go(Number(slider.value) + 1);
-document.getElementById("play").onclick = () => {
-  if (timer) { clearInterval(timer); timer = null; return; }
-  timer = setInterval(() => {
-    if (Number(slider.value) < {last}) { go(Number(slider.value) + 1); return; }
-    clearInterval(timer); timer = null;
-  }, 800);
-};
-</script>
-</body></html>
-"""
-
-
 def _expression(node: Value, names: list[str]) -> tuple[str, str]:
     """`w * x` and `0.5 * 1.5`, or `tanh(z)` and `tanh(-0.5)`: the node's op applied to its
     inputs' names and values."""
@@ -256,11 +173,6 @@ def _with_constant(items: list[str], position: int, constant: str) -> list[str]:
 
 def _binary(symbol: str, operands: list[str]) -> str:
     return f"{operands[0]} {symbol} {operands[1]}"
-
-
-def _number(x: float) -> str:
-    """Four significant digits; -0.0 (such as 0 · -1) is shown as 0."""
-    return f"{x + 0.0:.4g}"
 
 
 def _operand(x: float) -> str:

@@ -52,6 +52,8 @@ class Value:
     def __init__(self, data: float, label: str = "") -> None:
         if data.__class__ is not float or data - data != 0.0:
             data = _number("Value", data, "a real number")
+        if not isinstance(label, str):
+            raise TypeError(f"Value: label must be a str, got {label!r} ({type(label).__name__})")
         self.data = data
         self.grad = 0.0
         self.parents = ()

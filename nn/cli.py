@@ -7,7 +7,7 @@
 Both print a progress bar and the final accuracy, and write to DIR the saved model
 (`model.json`), the history (`history.json`), the loss curve (`loss.png`) and, for 2-D
 data, the decision boundary (`boundary.png`); the demo also draws the graph of one
-training sample's loss (`sample.svg`).
+training sample's loss (`sample.svg`) and a page that steps through its passes (`sample.html`).
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ def train(args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     """micrograd's demo: an MLP 2-16-16-1 on 100 moons, hinge loss + L2, 100 full-batch
     steps of SGD with the learning rate decaying linearly from 1.0 to 0.1. Then it draws
-    the loss of the sample with the smallest margin, the closest to being misclassified."""
+    the loss of the sample with the smallest margin, the closest to being misclassified,
+    and writes a page that steps through its passes."""
     dataset = data.moons(100, noise=0.1, seed=args.seed)
     model = MLP(2, [16, 16, 1], seed=args.seed)
     optimizer = SGD(model.parameters(), lr=1.0)
@@ -129,13 +130,16 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def _draw(root: Value, path: Path) -> None:
-    """Write the drawing of `root` as SVG, or say why not (graphviz is an optional extra)."""
+    """Write the drawing of `root` as SVG and its passes step by step as an HTML page, or
+    say why not (graphviz is an optional extra)."""
     try:
         autograd.draw(root).render(path, format="svg", cleanup=True)
+        autograd.Stepper(root).to_html(f"{path}.html")
     except (ImportError, RuntimeError) as error:
         print(f"no drawing of one sample's loss: {error}")
     else:
         print(f"wrote the drawing of one sample's loss to {path}.svg")
+        print(f"wrote its forward and backward passes, step by step, to {path}.html")
 
 
 def _report(history: History) -> None:

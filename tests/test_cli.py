@@ -29,9 +29,11 @@ def test_demo_reaches_full_accuracy_and_writes_its_files(
         "history.json",
         "loss.png",
         "model.json",
+        "sample.html",
         "sample.svg",
     ]
-    assert "collapsed" in (tmp_path / "sample.svg").read_text()
+    assert "nodes in 3 boxes (3 modules)" in (tmp_path / "sample.svg").read_text()
+    assert 'class="stepgrad-viewer"' in (tmp_path / "sample.html").read_text()
     assert load(tmp_path / "model.json").config["nouts"] == [16, 16, 1]
     history = json.loads((tmp_path / "history.json").read_text())
     assert len(history["loss"]) == 100 and history["accuracy"][-1] == 1.0

@@ -1,4 +1,5 @@
-"""Drawing graphs: labels, messages, fan-out sums, determinism, escaping, and no-dot help."""
+"""Drawing graphs: labels, messages, fan-out sums, determinism, escaping, summaries of
+large graphs, and no-dot help."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def test_values_ops_and_messages_are_written() -> None:
     source = draw(loss).source
     assert "<b>w</b></td><td>data 0.5</td><td>grad -0.1273" in source
     for op_text in ["<*>", "<+>", "<σ>", "<- 1>", "<** 2>", "<0.5 *>"]:
-        assert f"[label={op_text} shape=ellipse]" in source
+        assert re.search(rf"\[label={re.escape(op_text)} id=v\d+op shape=ellipse\]", source)
     assert "1.5 × -0.08488 = -0.1273" in source
 
 
@@ -109,7 +110,9 @@ def test_messages_on_the_edges_sum_to_the_gradient_on_the_node(graph: Graph) -> 
         sent.setdefault(tail, []).append(c)
     for name, label in re.findall(r"(v\d+) \[label=<<table.*?grad ([^<]*)</td>", source):
         parts = label.split(" = ")
-        if len(parts) == 2:
+        if "more" in label:
+            assert len(sent[name]) > autograd.scene.MAX_TERMS
+        elif len(parts) == 2:
             first, *rest = re.split(r" ([+-]) ", parts[0])
             signs, numbers = rest[::2], rest[1::2]
             summands = [first] + [sign.strip("+") + n for sign, n in zip(signs, numbers)]
@@ -150,7 +153,7 @@ def test_without_dot_the_source_and_the_install_line(
         bundle["text/plain"].startswith("digraph {")
         and "sudo apt-get install graphviz" in bundle["text/plain"]
     )
-    with pytest.raises(RuntimeError, match="draw: rendering needs Graphviz: install"):
+    with pytest.raises(RuntimeError, match="draw: rendering needs Graphviz"):
         drawing.render(tmp_path / "graph", format="svg")
     assert not list(tmp_path.glob("graph.svg"))
 
@@ -185,7 +188,7 @@ def test_model_nodes_are_clustered_by_layer_and_neuron() -> None:
     source = draw(model_loss([2, 2, 1], 1)).source
     assert "subgraph cluster_model {" in source and "subgraph cluster_layers_0 {" in source
     assert "subgraph cluster_layers_0_neurons_1 {" in source
-    assert re.search(r'label="?layers\.0\.neurons\.1"? ', source)
+    assert "label=<layers.0.neurons.1>" in source
     assert "<b>w.0</b>" in source and "layers.0.neurons.1.w.0" not in source
     assert source.index("subgraph cluster_layers_0 {") < source.index("cluster_layers_0_neurons_1")
 
@@ -204,7 +207,7 @@ def test_model_nodes_are_clustered_by_layer_and_neuron() -> None:
     ],
 )
 def test_module_of_a_parameter_label(label: str, path: str | None) -> None:
-    from autograd.drawing import _module_of
+    from autograd.scene import _module_of
 
     assert _module_of(label) == path
 
@@ -212,24 +215,102 @@ def test_module_of_a_parameter_label(label: str, path: str | None) -> None:
 def test_large_graphs_collapse_neurons_then_layers() -> None:
     loss = model_loss([4, 6, 6, 2], 3)
     full = draw(loss, max_nodes=10_000).source
-    assert "box_" not in full and "collapsed" not in full
+    assert "b0 [" not in full and "boxes" not in full
     neurons = draw(loss, max_nodes=60).source
-    assert "box_layers_0_neurons_5" in neurons and "collapsed" in neurons
-    assert "layers.0.neurons.5: " in neurons and "output" in neurons
+    assert "layers.0.neurons.5: " in neurons and "modules); max_nodes=60" in neurons
     layers = draw(loss, max_nodes=10).source
-    assert "box_layers_0 " in layers and "box_layers_0_neurons" not in layers
-    assert re.search(r"collapsed \d+ of \d+ nodes into 3 boxes \(max_nodes=10\)", layers)
+    assert "layers.0: " in layers and "neurons" not in layers
+    assert re.search(r"[\d,]+ of [\d,]+ nodes in 3 boxes \(3 modules\); max_nodes=10", layers)
 
 
 def test_an_mnist_sized_sample_draws_as_three_layer_boxes(dot_program: str) -> None:
     drawing = draw(model_loss([784, 128, 256, 10], 1))
-    assert re.search(r"collapsed \d+ of \d+ nodes into 3 boxes", drawing.source)
-    assert len(drawing.source) < 5_000
+    assert re.search(r"[\d,]+ of [\d,]+ nodes in 3 boxes", drawing.source)
+    assert len(drawing.source) < 10_000
     assert drawing.pipe(format="svg").startswith(b"<?xml")
+
+
+def test_a_builtin_sum_collapses_into_one_box_of_its_terms() -> None:
+    x = Value(0.5, label="x")
+    y = sum(x * float(i) for i in range(100))
+    y.backward()
+    source = draw(y).source
+    assert "Σ 101 terms (100 nodes)" in source and "data 2475" in source
+    assert "x</b></td><td>data 0.5</td><td>grad 99 + 98 + 97 + … 95 more + 1 + 0 = 4950" in source
+    inside = draw(y, expand="Σ n200").source
+    assert inside.count("shape=ellipse") == 100 and inside.count("<i>input</i>") == 37
+    assert "63 more inputs" in inside and "63 of 100 inputs not drawn" in inside
+
+
+def test_far_from_the_root_is_one_box_that_opens() -> None:
+    x = Value(0.1, label="x")
+    y = x
+    for _ in range(2_000):
+        y = y.tanh()
+    y.backward()
+    drawing = draw(y, max_nodes=50)
+    source = drawing.source
+    assert "1,952 nodes farther from the root" in source
+    assert "1,952 of 2,001 nodes in 1 boxes (1 farther from the root); max_nodes=50" in source
+    assert len(drawing.scene.nodes) == 49
+    inside = draw(y, max_nodes=50, expand="more").source
+    assert "<b>n1951</b>" in inside and "<b>n1952</b>" not in inside
+    deeper = draw(y, max_nodes=50, expand=["more", "more"]).source
+    assert "farther from the root" in deeper
+    with pytest.raises(
+        ValueError, match=r"draw: expand: no box 'layers.0' in more; its boxes: 'more'"
+    ):
+        draw(y, max_nodes=50, expand=["more", "layers.0"])
+
+
+def test_unlabelled_nodes_carry_the_steppers_names() -> None:
+    x = Value(2.0, label="x")
+    y = (x * 3.0).tanh()
+    stepper = autograd.Stepper(y)
+    source = draw(y).source
+    for node in autograd.topological_order(y):
+        assert f"<b>{stepper.names[node]}</b>" in source
+    assert "<b>n1</b>" in source and "<b>n2</b>" in source
+
+
+def test_the_fan_out_sum_adds_up_after_several_passes() -> None:
+    a = Value(3.0, label="a")
+    square = a * a
+    square.backward()
+    square.backward()
+    source = draw(square).source
+    assert "grad 3 + 3 + 6 (earlier passes) = 12" in source
+    assert "grad 1<" in source
+
+
+def test_long_and_strange_labels_draw(dot_program: str) -> None:
+    long = Value(1.0, label="w" * 20_000)
+    odd = Value(2.0, label="a\x00b\nc<d>&")
+    y = long * odd
+    y.backward()
+    source = draw(y).source
+    assert "w" * 39 + "…" in source and "w" * 41 not in source
+    assert "aU+0000bU+000Ac&lt;d&gt;&amp;" in source and "\x00" not in source
+    assert draw(y).pipe(format="svg").startswith(b"<?xml")
+
+
+def test_a_value_used_five_thousand_times_draws(dot_program: str) -> None:
+    x = Value(1.0, label="x")
+    y = autograd.sum([x] * 5_000)
+    y.backward()
+    drawing = draw(y)
+    assert "grad 1 + 1 + 1 + … 4,995 more + 1 + 1 = 5000" in drawing.source
+    assert '[label="×5000" id=x0]' in drawing.source
+    assert drawing.pipe(format="svg").startswith(b"<?xml")
+
+
+def test_a_label_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match=r"Value: label must be a str, got 5 \(int\)"):
+        Value(1.0, label=5)
 
 
 def test_a_negative_message_is_subtracted_in_the_sum() -> None:
     z = Value(0.5, label="z")
     loss = z * 2.0 - z
     loss.backward()
-    assert "grad 2 - 1 = 1" in draw(loss).source
+    assert "grad -1 + 2 = 1" in draw(loss).source

@@ -29,7 +29,7 @@ def test_silent_when_it_is_not() -> None:
 
 
 def test_import_needs_no_optional_dependency() -> None:
-    optional = "{'graphviz', 'hypothesis', 'ipywidgets', 'torch', 'numpy'}"
+    optional = "{'graphviz', 'hypothesis', 'ipywidgets', 'anywidget', 'torch', 'numpy'}"
     code = f"import sys, autograd; print(sorted({optional} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stderr

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from conftest import require
 from hypothesis import given
 
 from autograd import Stepper, Value, edges, topological_order
@@ -110,92 +108,43 @@ def small_stepper() -> Stepper:
     return Stepper(y, learning_rate=0.1, parameters=[w])
 
 
-def test_frames_show_the_passes_part_way() -> None:
+def test_the_viewer_shows_the_passes_part_way(dot_program: str) -> None:
     stepper = small_stepper()
-    forward = stepper.frame(2).source
-    assert forward.count("data ?") == 1 and "step 2: s = w * x" in forward
-    assert " × " not in forward
-    first_message = stepper.frame(4).source
-    assert "step 4: δ_s += δ_y" in first_message
-    assert first_message.count(" × ") == 1 and "color=red" in first_message
-    assert "grad ?" in first_message
-    last = stepper.frame(len(stepper) - 2).source
-    assert last.count(" × ") == 3 and "grad ?" not in last
-
-
-def test_to_html_is_one_page_with_every_frame(tmp_path, dot_program: str) -> None:
-    stepper = small_stepper()
-    path = stepper.to_html(str(tmp_path / "steps.html"))
-    page = Path(path).read_text(encoding="utf-8")
-    assert page.count('class="step"') == len(stepper) == 8
-    assert page.count("<svg") == len(stepper) and "<script>" in page
-    assert not re.search(r"""(src|href)=["']?https?:""", page) and "<link" not in page
-
-
-def test_widget_redraws_at_each_step(dot_program: str) -> None:
-    require("ipywidgets")
-    stepper = small_stepper()
-    box = stepper.widget()
-    controls, picture = box.children
-    slider = controls.children[-1]
-    assert "step 0: w = 0.5" in picture.value
-    slider.value = 4
-    assert "step 4: δ_s += δ_y" in picture.value
-    controls.children[2].click()
-    assert slider.value == 5 and "step 5:" in picture.value
-
-
-def test_widget_without_ipywidgets_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)
-    with pytest.raises(ImportError, match=r"pip install 'stepgrad\[jupyter\]'"):
-        small_stepper().widget()
-
-
-def test_the_html_page_steps_in_a_real_browser(tmp_path, dot_program: str, chromium: str) -> None:
-    """Load the page in headless Chromium, press next, and see the next frame."""
-    sync_api = require("playwright.sync_api")
-    path = Path(small_stepper().to_html(str(tmp_path / "steps.html")))
-    flags = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+    viewer = stepper.show(2)
+    place = {node: i for i, node in enumerate(topological_order(stepper.root))}
+    at = viewer.texts_at
+    w, s, y = (next(n for n in place if n.label == name) for name in "wsy")
+    assert at(2)[f"d{place[s]}"] == "data 0.75" and at(2)[f"d{place[y]}"] == "data ?"
+    assert not any(text for key, text in at(2).items() if key.startswith("m"))
+    first = at(4)
+    assert [text for key, text in first.items() if key.startswith("m") and text] == [
+        "0.2179 × 1 = 0.2179"
     ]
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=flags)
-        page = browser.new_page()
-        requests = []
-        page.on("request", lambda request: requests.append(request.url))
-        page.goto(path.as_uri())
-        assert page.is_visible("#step0") and not page.is_visible("#step1")
-        page.click("#next")
-        assert page.is_visible("#step1") and not page.is_visible("#step0")
-        assert page.text_content("#number") == "1"
-        page.fill("#slider", "5")
-        page.dispatch_event("#slider", "input")
-        assert page.is_visible("#step5")
-        browser.close()
-    assert all(url.startswith("file:") for url in requests)
+    assert first[f"g{place[y]}"] == "grad 1" and first[f"g{place[w]}"] == "grad ?"
+    last = at(len(stepper) - 1)
+    assert last[f"d{place[w]}"] == "data 0.5 → 0.4673"
+    assert viewer.data["start"] == 2 and len(viewer.data["steps"]) == len(stepper)
 
 
-def test_one_sample_through_an_nn_model_steps_in_clusters() -> None:
+def test_one_sample_through_an_nn_model_steps_in_clusters(dot_program: str) -> None:
     from nn import MLP, losses
 
     model = MLP(2, [2, 1], seed=0)
     loss = losses.sse(model([0.5, -1.0]), 1.0)
     stepper = Stepper(loss, learning_rate=0.1, parameters=model.parameters())
-    frame = stepper.frame(len(stepper) - 1).source
-    assert "subgraph cluster_layers_0_neurons_1 {" in frame
+    svg = stepper.show().data["views"][0]["svg"]
+    assert "cluster_layers_0_neurons_1" in svg
     updates = [step for step in stepper if step.phase == "update"]
     assert [step.node for step in updates] == model.parameters()
 
 
-def test_frames_can_be_laid_out_top_to_bottom() -> None:
+def test_the_viewer_can_be_laid_out_top_to_bottom(dot_program: str) -> None:
     _, _, loss = lecture_example()
-    assert "rankdir=TB" in Stepper(loss, rankdir="TB").frame(3).source
-    assert "rankdir=LR" in Stepper(loss).frame(3).source
+
+    def size(rankdir: str) -> tuple[float, float]:
+        svg = Stepper(loss, rankdir=rankdir).show(3).data["views"][0]["svg"]
+        width, height = re.search(r'viewBox="0.00 0.00 ([\d.]+) ([\d.]+)"', svg).groups()
+        return float(width), float(height)
+
+    (tall_width, tall_height), (wide_width, wide_height) = size("TB"), size("LR")
+    assert tall_width < wide_width and tall_height > wide_height

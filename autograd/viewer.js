@@ -1,0 +1,276 @@
+// stepgrad's viewer: one laid-out SVG per picture, the steps as data, no network.
+// A step sets texts ("d12" data, "g12" grad, "m12_0" message) and moves the red
+// highlight; nothing is laid out again. Used inline in HTML and by the anywidget widget.
+function stepgradViewer(root, data, options) {
+  options = options || {};
+  const steps = data.steps, views = data.views, home = views[0].home;
+  const last = steps.length - 1;
+  let state = {}, done = -1, view = 0, step = -1, timer = null, box = null, mode = "fit";
+
+  root.textContent = "";
+  root.classList.add("sg-ready");
+  root.tabIndex = 0;
+  const make = (tag, cls, parent, text) => {
+    const el = document.createElement(tag);
+    if (cls) el.className = cls;
+    if (text !== undefined) el.textContent = text;
+    parent.appendChild(el);
+    return el;
+  };
+  const bar = make("div", "sg-bar", root);
+  const button = (action, text, title) => {
+    const b = make("button", "sg-button", bar, text);
+    b.dataset.action = action;
+    b.title = title;
+    b.type = "button";
+    return b;
+  };
+  const stepping = steps.length > 0;
+  let slider = null, number = null, play = null;
+  if (stepping) {
+    button("previous", "◀", "previous step (←)");
+    play = button("play", "▶ play", "play / pause (space)");
+    button("next", "▶", "next step (→)");
+    slider = make("input", "sg-slider", bar);
+    Object.assign(slider, { type: "range", min: 0, max: last, value: 0 });
+    number = make("span", "sg-number", bar);
+  }
+  const zoom = make("span", "sg-zoom", bar);
+  bar.appendChild(zoom);
+  for (const [action, text, title] of [
+    ["zoom-out", "−", "zoom out"], ["zoom-in", "+", "zoom in"],
+    ["fit", "fit", "fit the picture to the width"], ["actual", "1:1", "actual size"],
+  ]) zoom.appendChild(button(action, text, title));
+  const crumbs = make("div", "sg-crumbs", root);
+  const canvas = make("div", "sg-canvas", root);
+  const note = make("div", "sg-note", root);
+  const equation = stepping ? make("div", "sg-equation", root) : null;
+
+  function apply(k) {
+    if (k < done) { state = Object.assign({}, data.initial); done = -1; }
+    for (let i = done + 1; i <= k; i++) Object.assign(state, steps[i].texts);
+    done = k;
+  }
+
+  // Where a node is seen in picture v: its own element, the box that holds it, or an input.
+  function elementOf(place, v) {
+    let at = home.view[place];
+    if (at === v) return home.element[place] || "v" + place;
+    while (at !== -1 && at !== undefined) {
+      if (views[at].parent === v) return views[at].openedBy;
+      at = views[at].parent;
+    }
+    return views[v].inputs.includes(place) ? "i" + place : null;
+  }
+
+  let svg = null, full = null, box0 = null;
+  function show(v) {
+    view = v;
+    canvas.innerHTML = views[v].svg;
+    svg = canvas.querySelector("svg");
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    svg.setAttribute("preserveAspectRatio", "xMinYMin meet");
+    const vb = svg.viewBox.baseVal;
+    full = { x: vb.x, y: vb.y, w: vb.width, h: vb.height };
+    for (const [element, child] of Object.entries(views[v].boxes)) {
+      const g = svg.querySelector(`[id="${element}"]`);
+      if (!g) continue;
+      g.classList.add(child >= 0 ? "sg-opens" : "sg-closed");
+      if (child >= 0) g.addEventListener("click", () => { show(child); fit(); render(); });
+      else g.querySelector("title").textContent =
+        "too many nodes for this page: draw(root, expand=[...]) opens it in Python";
+    }
+    crumbs.textContent = "";
+    const path = [];
+    for (let at = v; at !== -1; at = views[at].parent) path.unshift(at);
+    path.forEach((at, i) => {
+      if (i) make("span", "sg-sep", crumbs, " › ");
+      const label = at === 0 ? "whole graph" : views[at].path[views[at].path.length - 1];
+      const crumb = make(i === path.length - 1 ? "span" : "a", "sg-crumb", crumbs, label);
+      if (i < path.length - 1) {
+        crumb.href = "#";
+        crumb.addEventListener("click", (e) => { e.preventDefault(); show(at); fit(); render(); });
+      }
+    });
+    crumbs.style.display = v === 0 && !Object.values(views[0].boxes).some((c) => c >= 0) ? "none" : "";
+    note.textContent = views[v].note;
+  }
+
+  function setBox(x, y, w) {
+    const cw = canvas.clientWidth || 600, ch = canvas.clientHeight || 400;
+    box0 = { x, y, w, h: (w * ch) / cw };
+    svg.setAttribute("viewBox", `${box0.x} ${box0.y} ${box0.w} ${box0.h}`);
+    zoom.dataset.scale = (cw / w).toFixed(3);
+  }
+
+  function fit() {
+    mode = "fit";
+    const cw = canvas.clientWidth || 600;
+    const natural = (full.h * cw) / full.w;
+    const limit = Math.max(160, Math.min(window.innerHeight * 0.7, 700));
+    canvas.style.height = Math.max(120, Math.min(natural, limit)) + "px";
+    const ch = canvas.clientHeight || 400;
+    const w = Math.max(full.w, (full.h * cw) / ch);
+    setBox(full.x - (w - full.w) / 2, full.y, w);
+  }
+
+  function actual() {
+    mode = "actual";
+    const cw = canvas.clientWidth || 600;
+    const limit = Math.max(160, Math.min(window.innerHeight * 0.7, 700));
+    canvas.style.height = Math.min(full.h * (4 / 3) + 8, limit) + "px";
+    setBox(full.x, full.y, cw * 0.75);
+  }
+
+  function zoomBy(factor, cx, cy) {
+    const w = box0.w * factor, h = box0.h * factor;
+    cx = cx === undefined ? box0.x + box0.w / 2 : cx;
+    cy = cy === undefined ? box0.y + box0.h / 2 : cy;
+    setBox(cx - (cx - box0.x) * factor, cy - (cy - box0.y) * factor, w);
+    mode = "zoom";
+    void h;
+  }
+
+  function toPicture(clientX, clientY) {
+    const r = canvas.getBoundingClientRect();
+    return {
+      x: box0.x + ((clientX - r.left) / r.width) * box0.w,
+      y: box0.y + ((clientY - r.top) / r.height) * box0.h,
+    };
+  }
+
+  function setText(element, index, text) {
+    const g = svg.querySelector(`[id="${element}"]`);
+    if (!g) return;
+    const t = g.querySelectorAll("text")[index];
+    if (t && t.textContent !== text) t.textContent = text;
+  }
+
+  function keepInView(element) {
+    const g = svg.querySelector(`[id="${element}"]`);
+    if (!g) return;
+    const r = g.getBoundingClientRect(), c = canvas.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) return;
+    if (r.left >= c.left && r.right <= c.right && r.top >= c.top && r.bottom <= c.bottom) return;
+    const middle = toPicture((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+    setBox(middle.x - box0.w / 2, middle.y - box0.h / 2, box0.w);
+  }
+
+  function render() {
+    if (!stepping) return;
+    const k = Math.max(0, step);
+    apply(k);
+    const texts = views[view].slots;
+    for (const slot in texts) {
+      const text = state[slot] === undefined ? null : state[slot];
+      if (text === null) continue;
+      for (const [element, index] of texts[slot]) setText(element, index, text);
+    }
+    for (const el of svg.querySelectorAll(".sg-active, .sg-active-edge"))
+      el.classList.remove("sg-active", "sg-active-edge");
+    const s = steps[k];
+    const node = elementOf(s.node, view);
+    if (node) {
+      const g = svg.querySelector(`[id="${node}"]`);
+      if (g) g.classList.add("sg-active");
+    }
+    let edge = null;
+    if (s.edge) {
+      const own = `e${s.edge[0]}_${s.edge[1]}`;
+      if (svg.querySelector(`[id="${own}"]`)) edge = own;
+      else {
+        const consumer = elementOf(s.edge[0], view);
+        const tail = elementOf(s.node, view) || "hidden";
+        const head = consumer && consumer.startsWith("v") ? consumer + "op" : consumer;
+        edge = views[view].links[`${tail}>${head}`] || null;
+      }
+      if (edge) svg.querySelector(`[id="${edge}"]`).classList.add("sg-active-edge");
+    }
+    keepInView(edge || node);
+    slider.value = k;
+    number.textContent = `step ${k} of ${last}`;
+    equation.textContent = `${s.phase}: ${s.equation}`;
+  }
+
+  function go(k) {
+    k = Math.max(0, Math.min(last, k));
+    if (k === step) return;
+    step = k;
+    render();
+    if (options.onStep) options.onStep(k);
+  }
+
+  function toggle() {
+    if (timer) { clearInterval(timer); timer = null; play.textContent = "▶ play"; return; }
+    if (step >= last) go(0);
+    play.textContent = "❚❚ pause";
+    timer = setInterval(() => {
+      if (step < last) go(step + 1);
+      else toggle();
+    }, 700);
+  }
+
+  bar.addEventListener("click", (e) => {
+    const action = e.target.dataset && e.target.dataset.action;
+    if (action === "previous") go(step - 1);
+    else if (action === "next") go(step + 1);
+    else if (action === "play") toggle();
+    else if (action === "zoom-in") zoomBy(1 / 1.25);
+    else if (action === "zoom-out") zoomBy(1.25);
+    else if (action === "fit") fit();
+    else if (action === "actual") actual();
+  });
+  if (slider) slider.addEventListener("input", () => go(Number(slider.value)));
+  root.addEventListener("keydown", (e) => {
+    if (!stepping || e.target === slider) return;
+    if (e.key === "ArrowRight") go(step + 1);
+    else if (e.key === "ArrowLeft") go(step - 1);
+    else if (e.key === " ") toggle();
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
+  });
+  canvas.addEventListener("wheel", (e) => {
+    e.preventDefault();
+    const p = toPicture(e.clientX, e.clientY);
+    zoomBy(e.deltaY > 0 ? 1.15 : 1 / 1.15, p.x, p.y);
+  }, { passive: false });
+  let drag = null;
+  canvas.addEventListener("pointerdown", (e) => {
+    if (e.target.closest && e.target.closest(".sg-opens")) return;
+    drag = { x: e.clientX, y: e.clientY, box: Object.assign({}, box0) };
+    canvas.setPointerCapture(e.pointerId);
+  });
+  canvas.addEventListener("pointermove", (e) => {
+    if (!drag) return;
+    const scale = drag.box.w / canvas.clientWidth;
+    setBox(drag.box.x - (e.clientX - drag.x) * scale, drag.box.y - (e.clientY - drag.y) * scale, drag.box.w);
+  });
+  canvas.addEventListener("pointerup", () => { drag = null; });
+  if (typeof ResizeObserver !== "undefined") {
+    let width = 0;
+    new ResizeObserver(() => {
+      if (canvas.clientWidth === width) return;
+      width = canvas.clientWidth;
+      if (mode === "fit") fit(); else setBox(box0.x, box0.y, box0.w);
+    }).observe(root);
+  }
+
+  state = Object.assign({}, data.initial);
+  show(0);
+  fit();
+  go(Math.max(0, Math.min(last, data.start || 0)));
+  return { go, show, fit, actual, zoomBy, get step() { return step; }, get view() { return view; } };
+}
+
+stepgradViewer.mountAll = function () {
+  for (const root of document.querySelectorAll(".stepgrad-viewer:not(.sg-ready)")) {
+    const source = root.querySelector("script.sg-data");
+    if (!source) continue;
+    const data = JSON.parse(source.textContent);
+    const style = root.querySelector("style");
+    stepgradViewer(root, data);
+    if (style) root.prepend(style);
+  }
+};
