@@ -40,6 +40,14 @@ LIMITS = {"nslimit": "4", "nslimit1": "4", "mclimit": "0.5", "searchsize": "10"}
 """Bounds on dot's own passes (network simplex and crossing minimization): a large graph
 is laid out in seconds, a small one as well as without them."""
 
+LONG_EDGES = 400
+"""dot lays out every rank an edge spans, and its label, as a node of its own: a value
+used all along a long run makes thousands, and minutes of dot. Past this many, an edge
+spanning more than MAX_SPAN ranks starts from a reference to its tail ("n12 ↗") drawn
+beside its head."""
+MAX_SPAN = 2
+MAX_LINKS = 3
+"""A picture draws at most this many links between boxes per item it may draw."""
 MAX_PARALLEL = 4
 """A value used more often by one op is drawn with one edge that says how often."""
 
@@ -71,6 +79,7 @@ class Drawing(graphviz.Digraph):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.scene: Scene | None = None
+        self.pictures: scenes.Pictures | None = None
         self.picture = Picture()
         self.options: dict = {}
         self.timeout = TIMEOUT
@@ -155,12 +164,14 @@ def draw(
         raise ValueError(f"draw: show must be one of {', '.join(SHOWS)}, got {show!r}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
-    scene = scenes.build(root, max_nodes=max_nodes, expand=expand)
+    pictures = scenes.Pictures(root, max_nodes=max_nodes)
+    scene = pictures.scene(expand)
     texts = GraphTexts(scene, root.grad != 0.0 and show != "forward")
     drawing = layout(scene, texts, show=show, rankdir=rankdir, highlight=highlight)
+    drawing.pictures = pictures
     drawing.format = format
     drawing.timeout = timeout
-    drawing.options = {"show": show, "rankdir": rankdir, "max_nodes": max_nodes}
+    drawing.options = {"show": show, "rankdir": rankdir}
     return drawing
 
 
@@ -228,6 +239,7 @@ def layout(
     marked = set(highlight)
     placed: dict[str | None, list[tuple[str, str, dict[str, str]]]] = {}
     ids: dict[Value | Box, str] = {}
+    names: dict[str, str] = {"hidden": f"{scene.hidden_inputs:,} inputs"}
 
     def place(element: str, label: str, module: str | None, **attributes: str) -> None:
         placed.setdefault(module, []).append((element, label, {"id": element, **attributes}))
@@ -244,6 +256,7 @@ def layout(
     for node in scene.nodes:
         element = f"v{scene.place[node]}"
         ids[node] = element
+        names[element] = _escape(scene.name(node))
         picture.owners[element] = [node]
         style = {"color": "red", "penwidth": "2"} if node in marked else {}
         module = scene.modules.get(node)
@@ -254,13 +267,14 @@ def layout(
     for node in scene.inputs:
         element = f"i{scene.place[node]}"
         ids[node] = element
+        names[element] = _escape(scene.name(node))
         picture.owners[element] = [node]
         row = ["<i>input</i>", *cells(element, node, before=1)]
         place(element, _table(row, color="grey"), None, shape="plaintext")
     if scene.hidden_inputs:
         place(
             "hidden",
-            f"<{scene.hidden_inputs:,} more inputs>",
+            f"<{scene.hidden_inputs:,} {'more ' if scene.inputs else ''}inputs>",
             None,
             shape="box",
             style="dashed",
@@ -268,6 +282,7 @@ def layout(
     for number_, box in enumerate(scene.boxes):
         element = f"b{number_}"
         ids[box] = element
+        names[element] = _escape(box.key)
         picture.owners[element] = box.members
         picture.boxes[element] = box.key
         rows = [f"<b>{_escape(box.title)}</b>"]
@@ -292,11 +307,12 @@ def layout(
         if tail != head:
             aggregated[tail, head] = aggregated.get((tail, head), 0) + 1
 
+    edges: list[tuple[str, str, str, dict[str, str]]] = []
     for node in scene.nodes:
         if node.op is None:
             continue
         head = f"{ids[node]}op"
-        drawing.edge(head, ids[node])
+        edges.append((head, ids[node], "", {}))
         uses = Counter(node.parents) if len(node.parents) > MAX_PARALLEL else {}
         for position, parent in enumerate(node.parents):
             shown = scene.box_of.get(parent, parent)
@@ -306,20 +322,52 @@ def layout(
                 picture.slots[("m", node, position)] = [(element, 0)]
                 picture.owners[element] = [node]
                 label = _escape_label(texts.message(node, position))
-                drawing.edge(tail, head, label=label, id=element)
+                edges.append((tail, head, label, {"id": element}))
             else:
                 aggregate(tail, head)
     for parent, consumer, _ in scene.crossing:
         if consumer in scene.box_of:
             tail = ids.get(scene.box_of.get(parent, parent), "hidden")
             aggregate(tail, ids[scene.box_of[consumer]])
+    note = scene.note
+    most = MAX_LINKS * scene.max_nodes
+    if len(aggregated) > most:
+        note += f"; {len(aggregated) - most:,} of {len(aggregated):,} links between boxes not drawn"
+        aggregated = dict(list(aggregated.items())[:most])
     for k, (pair, count) in enumerate(aggregated.items()):
         element = f"x{k}"
         picture.links[pair] = element
-        drawing.edge(*pair, id=element, label=f"×{count}" if count > 1 else "")
-    if scene.note:
-        drawing.attr(label=_escape_label(scene.note), labelloc="t")
+        edges.append((*pair, f"×{count}" if count > 1 else "", {"id": element}))
+    rank = _ranks(edges)
+    spans = [rank.get(tail, 0) - rank.get(head, 0) for tail, head, _, _ in edges]
+    cut = sum(max(0, span - 1) * (1 + bool(e[2])) for span, e in zip(spans, edges)) > LONG_EDGES
+    for k, ((tail, head, label, attributes), span) in enumerate(zip(edges, spans)):
+        if cut and span > MAX_SPAN:
+            drawing.node(f"r{k}", f"<{names[tail]} ↗>", shape="plaintext", fontcolor="grey40")
+            tail = f"r{k}"
+        drawing.edge(tail, head, **({"label": label} if label else {}), **attributes)
+    if note:
+        drawing.attr(label=_escape_label(note.removeprefix("; ")), labelloc="t")
     return drawing
+
+
+def _ranks(edges: list[tuple[str, str, str, dict]]) -> dict[str, int]:
+    """How far each element is from the picture's end, in edges: about where dot ranks it."""
+    heads: dict[str, list[str]] = {}
+    for tail, head, _, _ in edges:
+        heads.setdefault(tail, []).append(head)
+    rank: dict[str, int] = {}
+    for start in heads:
+        stack = [start]
+        while stack:
+            element = stack[-1]
+            pending = [h for h in heads.get(element, ()) if h not in rank and h not in stack]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            rank[element] = max((rank.get(h, 0) + 1 for h in heads.get(element, ())), default=0)
+    return rank
 
 
 def _table(cells: list[str], color: str = "black") -> str:

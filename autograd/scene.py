@@ -74,9 +74,11 @@ class Scene:
     modules: dict[Value | Box, str]
     place: dict[Value, int]
     note: str
+    max_nodes: int
     order: list[Value]
     crossing: list[tuple[Value, Value, int]]
     path: tuple[str, ...] = ()
+    chains: bool = True
     members: set[Value] = field(default_factory=set)
 
     def name(self, node: Value) -> str:
@@ -105,35 +107,49 @@ def printable(text: str) -> str:
 def build(root: Value, *, max_nodes: int = 150, expand: str | Sequence[str] = ()) -> Scene:
     """The picture of `root`'s graph, or of the inside of the box named by `expand` (a
     box's key, or a list of keys from the outermost box in)."""
-    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 10:
-        raise ValueError(f"draw: max_nodes must be a whole number ≥ 10, got {max_nodes!r}")
-    path = (expand,) if isinstance(expand, str) else tuple(expand)
-    order = topological_order(root)
-    graph = _Graph(root, order, max_nodes)
-    scene = graph.view(order, [root], "", ())
-    for depth, key in enumerate(path):
-        box = next((b for b in scene.boxes if b.key == key), None)
-        if box is None:
-            keys = ", ".join(repr(b.key) for b in scene.boxes) or "none"
-            where = " > ".join(path[:depth]) or "the whole graph"
-            raise ValueError(f"draw: expand: no box {key!r} in {where}; its boxes: {keys}")
-        base = box.key if box.kind == "module" else scene.modules.get(box, "")
-        scene = graph.view(box.members, box.outputs, base, path[: depth + 1])
-    return scene
+    return Pictures(root, max_nodes=max_nodes).scene(expand)
 
 
-class _Graph:
-    """What every picture of one graph shares: its order, places and modules."""
+class Pictures:
+    """Every picture of one graph: the whole, and the inside of each box, all sharing the
+    graph's order, places and modules, so opening a box costs only its own nodes."""
 
-    def __init__(self, root: Value, order: list[Value], max_nodes: int) -> None:
+    def __init__(self, root: Value, *, max_nodes: int = 150) -> None:
+        if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 10:
+            raise ValueError(f"draw: max_nodes must be a whole number ≥ 10, got {max_nodes!r}")
         self.root = root
-        self.order = order
         self.max_nodes = max_nodes
-        self.place = {node: i for i, node in enumerate(order)}
-        self.modules = module_paths(order)
+        self.order = topological_order(root)
+        self.place = {node: i for i, node in enumerate(self.order)}
+        self.modules = module_paths(self.order)
+
+    def scene(self, expand: str | Sequence[str] = ()) -> Scene:
+        """The whole graph's picture, or the inside of the box at the path `expand`."""
+        path = (expand,) if isinstance(expand, str) else tuple(expand)
+        scene = self.view(self.order, [self.root], "", ())
+        for depth, key in enumerate(path):
+            box = next((b for b in scene.boxes if b.key == key), None)
+            if box is None:
+                keys = ", ".join(repr(b.key) for b in scene.boxes) or "none"
+                where = " > ".join(path[:depth]) or "the whole graph"
+                raise ValueError(f"draw: expand: no box {key!r} in {where}; its boxes: {keys}")
+            scene = self.inside(scene, box)
+        return scene
+
+    def inside(self, scene: Scene, box: Box) -> Scene:
+        """The picture of what `box` of `scene` holds. Inside a run of + or * (and what it
+        holds), runs are not boxed again."""
+        base = box.key if box.kind == "module" else scene.modules.get(box, "")
+        chains = scene.chains and box.kind != "chain"
+        return self.view(box.members, box.outputs, base, (*scene.path, box.key), chains)
 
     def view(
-        self, members: list[Value], outputs: list[Value], base: str, path: tuple[str, ...]
+        self,
+        members: list[Value],
+        outputs: list[Value],
+        base: str,
+        path: tuple[str, ...],
+        chains: bool = True,
     ) -> Scene:
         """The picture of `members` (a topological order), whose `outputs` are used
         outside it, inside the module `base` ("" for none)."""
@@ -147,7 +163,7 @@ class _Graph:
         }
         box_key: dict[Value, str] = {}
         boxes: dict[str, Box] = {}
-        if len(members) > max_nodes:
+        if chains and len(members) > max_nodes:
             boxes.update(self._chains(members, member_set, inside, box_key))
         level = max((_depth(p) for p in inside.values()), default=0)
         while level > depth and (
@@ -201,6 +217,8 @@ class _Graph:
             elif box.kind == "module" and _depth(box.key) > depth + 1:
                 modules[box] = _truncate(box.key, _depth(box.key) - 1)
         limit = max(10, max_nodes // 4)
+        if len({(p, box_of.get(c, c)) for p, c, _ in crossing if p in inputs}) > max_nodes:
+            limit = 0
         notes = []
         if ordered:
             kinds = Counter(b.kind for b in ordered)
@@ -210,7 +228,7 @@ class _Graph:
                 f"max_nodes={max_nodes}"
             )
         if len(inputs) > limit:
-            notes.append(f"{len(inputs) - limit:,} of {len(inputs):,} inputs not drawn")
+            notes.append(f"{len(inputs) - limit:,} of {len(inputs):,} inputs drawn as one")
         return Scene(
             root=self.root,
             nodes=drawn,
@@ -221,9 +239,11 @@ class _Graph:
             modules=modules,
             place=self.place,
             note="; ".join(notes),
+            max_nodes=max_nodes,
             order=self.order,
             crossing=crossing,
             path=path,
+            chains=chains,
             members=member_set,
         )
 
@@ -272,7 +292,7 @@ class _Graph:
 
 def _nearest(members, member_set, outputs, box_key, keep) -> set[Value | str]:
     """The `keep` items (nodes, or keys of boxes) nearest to the outputs, breadth first
-    along inputs; the others are drawn as one box."""
+    along inputs from the outputs made last; the others are drawn as one box."""
     grouped: dict[str, list[Value]] = {}
     for node, key in box_key.items():
         grouped.setdefault(key, []).append(node)
@@ -285,7 +305,11 @@ def _nearest(members, member_set, outputs, box_key, keep) -> set[Value | str]:
                     if theirs != item:
                         yield theirs
 
-    kept: dict[Value | str, None] = dict.fromkeys(box_key.get(n, n) for n in outputs)
+    kept: dict[Value | str, None] = {}
+    for node in reversed(outputs):
+        if len(kept) >= keep:
+            break
+        kept[box_key.get(node, node)] = None
     frontier = list(kept)
     while frontier and len(kept) < keep:
         following = []

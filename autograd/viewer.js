@@ -3,7 +3,7 @@
 // highlight; nothing is laid out again. Used inline in HTML and by the anywidget widget.
 function stepgradViewer(root, data, options) {
   options = options || {};
-  const steps = data.steps, views = data.views, home = views[0].home;
+  const steps = data.steps, views = data.views, home = views[0].home || { view: [], element: [] };
   const last = steps.length - 1;
   let state = {}, done = -1, view = 0, step = -1, timer = null, box = null, mode = "fit";
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from importlib import resources
@@ -20,18 +21,23 @@ from typing import TYPE_CHECKING
 
 from autograd import scene as scenes
 from autograd.drawing import Drawing, GraphTexts, layout
-from autograd.rendering import run_dot
+from autograd.rendering import RenderTimeout, run_dot
 from autograd.scene import Scene
 from autograd.value import Value
 
 if TYPE_CHECKING:
     from autograd.stepping import Stepper
 
-PAGE_NODES = 3000
+PAGE_NODES = 1000
 """At most this many nodes are laid out for one page, over all its pictures; boxes beyond
 it do not open, and say so."""
-PAGE_SECONDS = 30.0
+PAGE_SECONDS = 20.0
 """At most this long is spent laying out the pictures of one page."""
+PAGE_WORK = 200_000
+"""Boxes are opened for a page while the nodes they hold add up to at most this many."""
+
+
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
 
 
 def _script() -> str:
@@ -60,12 +66,13 @@ class Viewer:
             return GraphTexts(scene, root.grad != 0.0)
 
         views = _views(
+            drawing.pictures,
             drawing.scene,
             texts,
             first=drawing,
-            max_nodes=options.get("max_nodes", 150),
             show=options.get("show", "both"),
             rankdir=options.get("rankdir", "LR"),
+            stepping=False,
         )
         return cls({"views": views, "steps": [], "initial": {}, "start": 0})
 
@@ -73,14 +80,15 @@ class Viewer:
     def of_stepper(cls, stepper: Stepper, start: int = 0, *, max_nodes: int = 150) -> Viewer:
         """The stepper's graph laid out with the texts of its last step, and every step as
         the texts it changes."""
-        scene = scenes.build(stepper.root, max_nodes=max_nodes)
+        pictures = scenes.Pictures(stepper.root, max_nodes=max_nodes)
+        scene = pictures.scene()
         changes, final = stepper_texts(stepper, scene.place)
         initial = {slot: _before(slot) for slot in final}
 
         def texts(_: Scene) -> _Final:
             return _Final(final, scene.place)
 
-        views = _views(scene, texts, max_nodes=max_nodes, show="both", rankdir=stepper.rankdir)
+        views = _views(pictures, scene, texts, show="both", rankdir=stepper.rankdir, stepping=True)
         steps = [
             {
                 "phase": step.phase,
@@ -186,34 +194,45 @@ def stepper_texts(stepper: Stepper, place: Mapping[Value, int]) -> tuple[list[di
 
 
 def _views(
+    pictures: scenes.Pictures,
     top: Scene,
     texts: Callable[[Scene], object],
     *,
     first: Drawing | None = None,
-    max_nodes: int,
     show: str,
     rankdir: str,
+    stepping: bool,
 ) -> list[dict]:
     """Lay out the picture `top` and, breadth first, the inside of its boxes, while the
-    page's budget of nodes and time lasts."""
+    page's budget of nodes, work and time lasts. A page that steps also gets, per node,
+    where it is best seen (`home`), to highlight the step's node in any picture."""
     started = time.monotonic()
     views: list[dict] = []
     queue: list[tuple[Scene, Drawing | None, int, str]] = [(top, first, -1, "")]
-    drawn = 0
+    drawn = work = 0
     while queue:
         scene, drawing, parent, opened_by = queue.pop(0)
         if drawing is None:
             drawing = layout(scene, texts(scene), show=show, rankdir=rankdir)
         remaining = PAGE_SECONDS - (time.monotonic() - started)
-        svg = run_dot(drawing.source, format="svg", timeout=max(remaining, 1.0)).decode()
+        try:
+            svg = run_dot(drawing.source, format="svg", timeout=max(remaining, 1.0)).decode()
+        except RenderTimeout:
+            if parent == -1:
+                raise
+            views[parent]["boxes"][opened_by] = -1
+            views[parent]["members"][opened_by] = [scene.place[n] for n in scene.members]
+            continue
         index = len(views)
+        if parent != -1:
+            views[parent]["boxes"][opened_by] = index
         picture = drawing.picture
         views.append(
             {
                 "path": list(scene.path),
                 "title": " › ".join(scene.path) or "whole graph",
                 "note": scene.note,
-                "svg": svg[svg.index("<svg") :],
+                "svg": _COMMENT.sub("", svg[svg.index("<svg") :]),
                 "slots": {_key(slot, scene.place): where for slot, where in picture.slots.items()},
                 "drawn": [scene.place[n] for n in scene.nodes],
                 "inputs": [scene.place[n] for n in scene.inputs],
@@ -228,15 +247,20 @@ def _views(
         for element, key in picture.boxes.items():
             box = next(b for b in scene.boxes if b.key == key)
             too_late = time.monotonic() - started > PAGE_SECONDS / 2
-            if drawn + min(len(box.members), max_nodes) > PAGE_NODES or too_late:
+            size = min(len(box.members), pictures.max_nodes)
+            work += len(box.members)
+            if drawn + size > PAGE_NODES or work > PAGE_WORK or too_late:
                 views[index]["boxes"][element] = -1
                 views[index]["members"][element] = [scene.place[n] for n in box.members]
                 continue
-            inner = scenes.build(scene.root, max_nodes=max_nodes, expand=[*scene.path, key])
-            drawn += min(len(box.members), max_nodes)
-            views[index]["boxes"][element] = len(views) + len(queue)
+            inner = pictures.inside(scene, box)
+            drawn += size
+            views[index]["boxes"][element] = -1
             queue.append((inner, None, index, element))
-    views[0]["home"] = _homes(views, top)
+    if stepping:
+        views[0]["home"] = _homes(views, top)
+    for view in views:
+        del view["members"]
     return views
 
 
@@ -252,8 +276,6 @@ def _homes(views: list[dict], top: Scene) -> dict[str, list]:
                     view_of[place], element_of[place] = index, element
         for place in view["drawn"]:
             view_of[place], element_of[place] = index, ""
-    for view in views:
-        del view["members"]
     return {"view": view_of, "element": element_of}
 
 

@@ -239,7 +239,7 @@ def test_a_builtin_sum_collapses_into_one_box_of_its_terms() -> None:
     assert "x</b></td><td>data 0.5</td><td>grad 99 + 98 + 97 + … 95 more + 1 + 0 = 4950" in source
     inside = draw(y, expand="Σ n200").source
     assert inside.count("shape=ellipse") == 100 and inside.count("<i>input</i>") == 37
-    assert "63 more inputs" in inside and "63 of 100 inputs not drawn" in inside
+    assert "63 more inputs" in inside and "63 of 100 inputs drawn as one" in inside
 
 
 def test_far_from_the_root_is_one_box_that_opens() -> None:
