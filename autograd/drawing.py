@@ -164,6 +164,7 @@ def draw(
         raise ValueError(f"draw: show must be one of {', '.join(SHOWS)}, got {show!r}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
+    highlight = tuple(highlight)
     pictures = scenes.Pictures(root, max_nodes=max_nodes)
     scene = pictures.scene(expand)
     texts = GraphTexts(scene, root.grad != 0.0 and show != "forward")
@@ -171,7 +172,7 @@ def draw(
     drawing.pictures = pictures
     drawing.format = format
     drawing.timeout = timeout
-    drawing.options = {"show": show, "rankdir": rankdir}
+    drawing.options = {"show": show, "rankdir": rankdir, "highlight": highlight}
     return drawing
 
 
@@ -226,9 +227,11 @@ def layout(
     show: str = "both",
     rankdir: str = "LR",
     highlight: Iterable[Value] = (),
+    note: bool = True,
 ) -> Drawing:
     """The DOT drawing of `scene` with the texts of `texts` (data, grad and message of
-    each slot), and where each text is (`drawing.picture`)."""
+    each slot), and where each text is (`drawing.picture`). With `note`, the drawing
+    says what it collapsed or left out above it; the viewer says it under its picture."""
     drawing = Drawing(
         graph_attr={"rankdir": rankdir, **LIMITS},
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
@@ -329,10 +332,11 @@ def layout(
         if consumer in scene.box_of:
             tail = ids.get(scene.box_of.get(parent, parent), "hidden")
             aggregate(tail, ids[scene.box_of[consumer]])
-    note = scene.note
     most = MAX_LINKS * scene.max_nodes
     if len(aggregated) > most:
-        note += f"; {len(aggregated) - most:,} of {len(aggregated):,} links between boxes not drawn"
+        scene.note += (
+            f"; {len(aggregated) - most:,} of {len(aggregated):,} links between boxes not drawn"
+        )
         aggregated = dict(list(aggregated.items())[:most])
     for k, (pair, count) in enumerate(aggregated.items()):
         element = f"x{k}"
@@ -346,8 +350,9 @@ def layout(
             drawing.node(f"r{k}", f"<{names[tail]} ↗>", shape="plaintext", fontcolor="grey40")
             tail = f"r{k}"
         drawing.edge(tail, head, **({"label": label} if label else {}), **attributes)
-    if note:
-        drawing.attr(label=_escape_label(note.removeprefix("; ")), labelloc="t")
+    scene.note = scene.note.removeprefix("; ")
+    if note and scene.note:
+        drawing.attr(label=_escape_label(scene.note), labelloc="t")
     return drawing
 
 

@@ -78,13 +78,14 @@ class Scene:
     order: list[Value]
     crossing: list[tuple[Value, Value, int]]
     path: tuple[str, ...] = ()
+    base: str = ""
     chains: bool = True
     members: set[Value] = field(default_factory=set)
 
     def name(self, node: Value) -> str:
-        """The node's name; inside a module's cluster without the module's path
-        ("w.0" for "layers.0.neurons.1.w.0")."""
-        module = self.modules.get(node)
+        """The node's name; inside a module's cluster, or the picture of a module, without
+        the module's path ("w.0" for "layers.0.neurons.1.w.0")."""
+        module = self.modules.get(node, self.base)
         if module and node.label.startswith(module + "."):
             return name(node, self.place, node.label[len(module) + 1 :])
         return name(node, self.place)
@@ -243,6 +244,7 @@ class Pictures:
             order=self.order,
             crossing=crossing,
             path=path,
+            base=base,
             chains=chains,
             members=member_set,
         )

@@ -111,8 +111,8 @@ function stepgradViewer(root, data, options) {
     const limit = Math.max(160, Math.min(window.innerHeight * 0.7, 700));
     canvas.style.height = Math.max(120, Math.min(natural, limit)) + "px";
     const ch = canvas.clientHeight || 400;
-    const w = Math.max(full.w, (full.h * cw) / ch);
-    setBox(full.x - (w - full.w) / 2, full.y, w);
+    const w = Math.max(full.w, (full.h * cw) / ch), h = (w * ch) / cw;
+    setBox(full.x - (w - full.w) / 2, full.y - (h - full.h) / 2, w);
   }
 
   function actual() {
@@ -124,12 +124,10 @@ function stepgradViewer(root, data, options) {
   }
 
   function zoomBy(factor, cx, cy) {
-    const w = box0.w * factor, h = box0.h * factor;
     cx = cx === undefined ? box0.x + box0.w / 2 : cx;
     cy = cy === undefined ? box0.y + box0.h / 2 : cy;
-    setBox(cx - (cx - box0.x) * factor, cy - (cy - box0.y) * factor, w);
+    setBox(cx - (cx - box0.x) * factor, cy - (cy - box0.y) * factor, box0.w * factor);
     mode = "zoom";
-    void h;
   }
 
   function toPicture(clientX, clientY) {
@@ -222,15 +220,19 @@ function stepgradViewer(root, data, options) {
     else if (action === "actual") actual();
   });
   if (slider) slider.addEventListener("input", () => go(Number(slider.value)));
-  root.addEventListener("keydown", (e) => {
-    if (!stepping || e.target === slider) return;
+  // Notebook 7 takes arrow keys for its own shortcuts in the document's capture phase,
+  // before they reach the viewer: listen earlier, on the window, for keys aimed at it.
+  function onKey(e) {
+    if (!root.isConnected) { window.removeEventListener("keydown", onKey, true); return; }
+    if (!stepping || !root.contains(e.target) || e.target === slider) return;
     if (e.key === "ArrowRight") go(step + 1);
     else if (e.key === "ArrowLeft") go(step - 1);
     else if (e.key === " ") toggle();
     else return;
     e.preventDefault();
     e.stopPropagation();
-  });
+  }
+  window.addEventListener("keydown", onKey, true);
   canvas.addEventListener("wheel", (e) => {
     e.preventDefault();
     const p = toPicture(e.clientX, e.clientY);

@@ -65,15 +65,7 @@ class Viewer:
         def texts(scene: Scene):
             return GraphTexts(scene, root.grad != 0.0)
 
-        views = _views(
-            drawing.pictures,
-            drawing.scene,
-            texts,
-            first=drawing,
-            show=options.get("show", "both"),
-            rankdir=options.get("rankdir", "LR"),
-            stepping=False,
-        )
+        views = _views(drawing.pictures, drawing.scene, texts, stepping=False, **drawing.options)
         return cls({"views": views, "steps": [], "initial": {}, "start": 0})
 
     @classmethod
@@ -198,22 +190,23 @@ def _views(
     top: Scene,
     texts: Callable[[Scene], object],
     *,
-    first: Drawing | None = None,
     show: str,
     rankdir: str,
     stepping: bool,
+    highlight: tuple[Value, ...] = (),
 ) -> list[dict]:
     """Lay out the picture `top` and, breadth first, the inside of its boxes, while the
     page's budget of nodes, work and time lasts. A page that steps also gets, per node,
     where it is best seen (`home`), to highlight the step's node in any picture."""
     started = time.monotonic()
     views: list[dict] = []
-    queue: list[tuple[Scene, Drawing | None, int, str]] = [(top, first, -1, "")]
+    queue: list[tuple[Scene, int, str]] = [(top, -1, "")]
     drawn = work = 0
     while queue:
-        scene, drawing, parent, opened_by = queue.pop(0)
-        if drawing is None:
-            drawing = layout(scene, texts(scene), show=show, rankdir=rankdir)
+        scene, parent, opened_by = queue.pop(0)
+        drawing = layout(
+            scene, texts(scene), show=show, rankdir=rankdir, highlight=highlight, note=False
+        )
         remaining = PAGE_SECONDS - (time.monotonic() - started)
         try:
             svg = run_dot(drawing.source, format="svg", timeout=max(remaining, 1.0)).decode()
@@ -256,7 +249,7 @@ def _views(
             inner = pictures.inside(scene, box)
             drawn += size
             views[index]["boxes"][element] = -1
-            queue.append((inner, None, index, element))
+            queue.append((inner, index, element))
     if stepping:
         views[0]["home"] = _homes(views, top)
     for view in views:
