@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test notebooks bench bench-mnist drawings lint format graphviz browser clean
+.PHONY: demo test notebooks bench bench-mnist bench-pictures drawings lint format graphviz browser clean
 
 demo: $(VENV)/.installed-viz graphviz
 	$(BIN)/stepgrad demo --out demo-output
@@ -24,6 +24,9 @@ drawings: $(VENV)/.installed-dev graphviz
 
 bench-mnist: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.mnist
+
+bench-pictures: $(VENV)/.installed-dev graphviz browser
+	$(BIN)/python -m bench.pictures
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -288,7 +288,7 @@ def layout(
         names[element] = _escape(box.key)
         picture.owners[element] = box.members
         picture.boxes[element] = box.key
-        rows = [f"<b>{_escape(box.title)}</b>"]
+        rows = [f"<b>{_escape(box.title(scene.modules.get(box, scene.base)))}</b>"]
         if len(box.outputs) == 1:
             rows += cells(element, box.outputs[0], before=1)
         else:

@@ -45,14 +45,14 @@ class Box:
     outputs: list[Value]
     terms: int = 0
 
-    @property
-    def title(self) -> str:
+    def title(self, base: str = "") -> str:
+        """What the box says it holds; a module's path without the `base` module's."""
         size = f"{len(self.members):,} nodes"
         if self.kind == "chain":
             noun = "terms" if self.key[0] == "Σ" else "factors"
             return f"{self.key[0]} {self.terms:,} {noun} ({size})"
         if self.kind == "module":
-            return f"{self.key}: {size}"
+            return f"{self.key.removeprefix(base + '.') if base else self.key}: {size}"
         return f"{size} farther from the root"
 
 

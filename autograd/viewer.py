@@ -59,7 +59,6 @@ class Viewer:
     @classmethod
     def of_drawing(cls, drawing: Drawing) -> Viewer:
         """A drawing with its boxes openable, and no steps."""
-        options = drawing.options
         root = drawing.scene.root
 
         def texts(scene: Scene):

@@ -73,16 +73,18 @@ def chain(length: int) -> Value:
 
 
 def random_dag(size: int, seed: int = 0) -> Value:
-    """`size` nodes of random ops over earlier nodes (fan-out everywhere), and the sum of
-    those no op used, so that every node reaches the root."""
+    """About `size` nodes of random ops over earlier nodes (fan-out everywhere), and the
+    sum of those no op used, so that every node reaches the root."""
     rng = random.Random(seed)
     nodes = [Value(rng.uniform(-1, 1)) for _ in range(10)]
     used: set[Value] = set()
-    while len(nodes) < size - 1:
+    made = len(nodes)
+    while made < size - 1:
         a, b = rng.choice(nodes[-50:]), rng.choice(nodes)
         used.update((a, b))
         kind = rng.randrange(3)
-        nodes.append(a + b if kind == 0 else a * b if kind == 1 else (a - b).tanh())
+        nodes.append(a + b if kind == 0 else (a * b).tanh() if kind == 1 else (a - b).tanh())
+        made += 1 if kind == 0 else 2
     return autograd.sum([node for node in nodes if node not in used])
 
 
