@@ -103,9 +103,9 @@ class Drawing(graphviz.Digraph):
         base = Path(directory or "") / (filename or self.filename or "Digraph.gv")
         output = run_dot(self.source, format=format, timeout=self.timeout)
         if not cleanup:
-            _write_atomically(base, self.source.encode())
+            write_atomically(base, self.source.encode())
         target = Path(f"{base}.{format}")
-        _write_atomically(target, output)
+        write_atomically(target, output)
         return str(target)
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_):
@@ -117,7 +117,8 @@ class Drawing(graphviz.Digraph):
             return {"text/plain": f"{self.source}\n// to see this drawing, {error}"}
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all: a temporary file beside it, then a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:

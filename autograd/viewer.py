@@ -17,10 +17,11 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograd import scene as scenes
-from autograd.drawing import Drawing, GraphTexts, layout
+from autograd.drawing import Drawing, GraphTexts, layout, write_atomically
 from autograd.rendering import RenderTimeout, run_dot
 from autograd.scene import Scene
 from autograd.value import Value
@@ -40,11 +41,13 @@ PAGE_WORK = 200_000
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
 
 
-def _script() -> str:
+def script() -> str:
+    """The viewer's script: `stepgradViewer(root, data, options)` and `mountAll()`."""
     return resources.files("autograd").joinpath("viewer.js").read_text(encoding="utf-8")
 
 
-def _style() -> str:
+def style() -> str:
+    """The viewer's style sheet, scoped to `.stepgrad-viewer`."""
     return resources.files("autograd").joinpath("viewer.css").read_text(encoding="utf-8")
 
 
@@ -106,10 +109,10 @@ class Viewer:
         top = self.data["views"][0]
         payload = json.dumps(self.data, separators=(",", ":")).replace("</", "<\\/")
         return (
-            f'<div class="stepgrad-viewer"><style>{_style()}</style>'
+            f'<div class="stepgrad-viewer"><style>{style()}</style>'
             f'<div class="sg-fallback">{top["svg"]}</div>'
             f'<script type="application/json" class="sg-data">{payload}</script>'
-            f"<script>{_script()}\nstepgradViewer.mountAll();</script></div>"
+            f"<script>{script()}\nstepgradViewer.mountAll();</script></div>"
         )
 
     def page(self, title: str = "stepgrad: backprop step by step") -> str:
@@ -121,11 +124,7 @@ class Viewer:
 
     def to_html(self, path: str) -> str:
         """Write the viewer as one self-contained page, whole or not at all; returns the path."""
-        from pathlib import Path
-
-        from autograd.drawing import _write_atomically
-
-        _write_atomically(Path(path), self.page().encode("utf-8"))
+        write_atomically(Path(path), self.page().encode("utf-8"))
         return str(path)
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from autograd.viewer import Viewer, _script, _style
+from autograd.viewer import Viewer, script, style
 
 try:
     import anywidget
@@ -28,8 +28,8 @@ class StepperWidget(anywidget.AnyWidget):
 
     def __init__(self, viewer: Viewer) -> None:
         super().__init__(
-            _esm=_script() + _MODULE,
-            _css=_style(),
+            _esm=script() + _MODULE,
+            _css=style(),
             data=json.dumps(viewer.data, separators=(",", ":")),
             step=viewer.data["start"],
         )

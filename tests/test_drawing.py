@@ -314,3 +314,29 @@ def test_a_negative_message_is_subtracted_in_the_sum() -> None:
     loss = z * 2.0 - z
     loss.backward()
     assert "grad -1 + 2 = 1" in draw(loss).source
+
+
+def test_a_failed_render_loses_nothing(
+    tmp_path, dot_program: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, loss = lecture_example()
+    target = tmp_path / "graph.svg"
+    target.write_text("the drawing of yesterday")
+
+    def interrupted(source: str, destination: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("os.replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        draw(loss).render(tmp_path / "graph", cleanup=True)
+    assert target.read_text() == "the drawing of yesterday"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.svg"]
+
+
+def test_render_writes_svg_by_default_as_micrograds_draw_dot(tmp_path, dot_program: str) -> None:
+    _, loss = lecture_example()
+    path = draw(loss, format="svg", rankdir="TB").render(tmp_path / "gout")
+    assert path == str(tmp_path / "gout.svg") and (tmp_path / "gout").read_text().startswith(
+        "digraph"
+    )
+    assert (tmp_path / "gout.svg").read_text().startswith("<?xml")
