@@ -67,14 +67,20 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
 
 
 def log_softmax(values: Iterable[Value | float]) -> list[Value]:
-    """log softmax_i = x_i - logsumexp(x): finite while the differences x_i - x_j are.
+    """log softmax_i = (x_i - m) - logsumexp(x - m), with the constant m = max x.
 
-    >>> [round(v.data, 4) for v in log_softmax([Value(0.0), Value(1000.0)])]
-    [-1000.0, 0.0]
+    Shifting by m first keeps the digits that x_i - logsumexp(x) would round away: for
+    x = (36, 0) the first is -2.3e-16, not 0. log softmax does not change when all its
+    inputs shift by the same amount, so m needs no gradient.
+
+    >>> [v.data for v in log_softmax([Value(36.0), Value(0.0)])]
+    [-2.319522830243569e-16, -36.0]
     """
     values = _values("log_softmax", values)
-    lse = logsumexp(values)
-    return [x - lse for x in values]
+    m = max(x.data for x in values)
+    shifted = [x - m for x in values]
+    lse = logsumexp(shifted)
+    return [x - lse for x in shifted]
 
 
 def softmax(values: Iterable[Value | float]) -> list[Value]:

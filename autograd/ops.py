@@ -170,9 +170,11 @@ def _sinc_grad(out: float, x: float) -> float:
 
 
 def _logsumexp(*xs: float) -> float:
-    """ln Σ e^x_i = m + ln Σ e^(x_i - m), m = max x_i: no term overflows."""
-    m = max(xs)
-    return m + math.log(math.fsum(math.exp(x - m) for x in xs))
+    """ln Σ e^x_i = m + ln(1 + Σ_(i≠k) e^(x_i - m)) with m = x_k = max x_i: no term
+    overflows, and log1p keeps the digits of a small sum (ln(1 + 2e-16) is 2e-16, not 0)."""
+    k = xs.index(max(xs))
+    m = xs[k]
+    return m + math.log1p(math.fsum(math.exp(x - m) for i, x in enumerate(xs) if i != k))
 
 
 def _dot(*args: float) -> float:

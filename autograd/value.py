@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import itertools
+import math
+import threading
 from collections.abc import Iterable, Iterator
 from numbers import Real
 from operator import attrgetter
@@ -24,6 +26,7 @@ from autograd.ops import OPS, Op, with_constant
 
 _recording: contextvars.ContextVar[bool] = contextvars.ContextVar("recording", default=True)
 _creation = itertools.count()
+_backward_lock = threading.Lock()
 
 
 class Value:
@@ -38,7 +41,17 @@ class Value:
     ['a', 'a']
     """
 
-    __slots__ = ("data", "grad", "index", "label", "local_grads", "op", "params", "parents")
+    __slots__ = (
+        "__dict__",
+        "data",
+        "grad",
+        "index",
+        "label",
+        "local_grads",
+        "op",
+        "params",
+        "parents",
+    )
 
     data: float
     grad: float
@@ -53,7 +66,15 @@ class Value:
         if data.__class__ is not float or data - data != 0.0:
             data = _number("Value", data, "a real number")
         if not isinstance(label, str):
-            raise TypeError(f"Value: label must be a str, got {label!r} ({type(label).__name__})")
+            hint = (
+                " (micrograd's _children argument: here an op makes a node and records its"
+                " parents; Value(x) makes a leaf)"
+                if isinstance(label, (tuple, list, set))
+                else ""
+            )
+            raise TypeError(
+                f"Value: label must be a str, got {label!r} ({type(label).__name__}){hint}"
+            )
         self.data = data
         self.grad = 0.0
         self.parents = ()
@@ -76,25 +97,46 @@ class Value:
         d self / d node. Leaves (Values made directly, or under `no_grad`) add this pass to
         the gradient they had, as in PyTorch, so calling backward twice gives them exactly
         twice the gradient; intermediate nodes hold this pass's gradient only.
+
+        A pass that fails (a gradient overflows a float) leaves every grad as it was. Passes
+        hold one lock: passes in several threads over graphs that share nodes run one after
+        another, and each adds its own messages.
         """
-        interior, leaves = reachable(self)
-        interior.sort(key=_index)
-        earlier = [leaf.grad for leaf in leaves]
-        for node in interior:
-            node.grad = 0.0
-        for leaf in leaves:
-            leaf.grad = 0.0
-        self.grad = 1.0
-        for node in reversed(interior):
-            grad = node.grad
-            if grad - grad != 0.0:
-                raise _overflowed(node)
-            for parent, local_grad in zip(node.parents, node.local_grads):
-                parent.grad += local_grad * grad
-        for leaf, grad in zip(leaves, earlier):
-            if leaf.grad - leaf.grad != 0.0:
-                raise _overflowed(leaf)
-            leaf.grad += grad
+        with _backward_lock:
+            interior, leaves = reachable(self)
+            interior.sort(key=_index)
+            before = [node.grad for node in interior]
+            earlier = [leaf.grad for leaf in leaves]
+            try:
+                for node in interior:
+                    node.grad = 0.0
+                for leaf in leaves:
+                    leaf.grad = 0.0
+                self.grad = 1.0
+                for node in reversed(interior):
+                    grad = node.grad
+                    if grad - grad != 0.0:
+                        raise _overflowed(node, grad)
+                    for parent, local_grad in zip(node.parents, node.local_grads):
+                        parent.grad += local_grad * grad
+                for leaf, grad in zip(leaves, earlier):
+                    total = leaf.grad + grad
+                    if total - total != 0.0:
+                        raise _overflowed(leaf, total)
+                    leaf.grad = total
+            except BaseException:
+                for node, grad in zip(interior, before):
+                    node.grad = grad
+                for leaf, grad in zip(leaves, earlier):
+                    leaf.grad = grad
+                raise
+
+    def __reduce_ex__(self, protocol: object) -> None:
+        raise TypeError(
+            "Value: a graph cannot be pickled or copied: its order comes from when this "
+            "process made its nodes. Save a model with nn.checkpoint.save, or build the "
+            "graph again from numbers"
+        )
 
     def __add__(self, other: Value | float) -> Value:
         return _binary(_ADD, self, other)
@@ -188,11 +230,16 @@ def _all_values(items: tuple[object, ...]) -> bool:
 
 def _floats(numbers: tuple[object, ...]) -> tuple[float, ...] | None:
     """The numbers as floats (a tuple of floats as it is, shared by the nodes that use it),
-    or None if one is not an int or a float."""
+    or None if one is not an int or a float, or too large for one."""
     types = set(map(type, numbers))
     if types <= {float}:
         return numbers
-    return tuple(map(float, numbers)) if types <= {float, int} else None
+    if not types <= {float, int}:
+        return None
+    try:
+        return tuple(map(float, numbers))
+    except OverflowError:
+        return None
 
 
 # Nodes are made by three functions of one shape, for one input, two inputs and any
@@ -206,8 +253,13 @@ def _unary(op: Op, x: Value, params: tuple[float, ...] = ()) -> Value:
         out = op.forward(data, *params) if params else op.forward(data)
     except (ArithmeticError, ValueError) as error:
         raise _cannot_compute(op, (data, *params), error) from None
-    if out - out != 0.0 or data != data or (op.valid is not None and not op.valid(data, *params)):
-        _check_domain(op, (data, *params), out)
+    if (
+        out.__class__ is not float
+        or out - out != 0.0
+        or data != data
+        or (op.valid is not None and not op.valid(data, *params))
+    ):
+        out = _checked(op, (data, *params), out)
     if not _recording.get():
         return _node(op, out, (), (), params)
     try:
@@ -227,8 +279,12 @@ def _binary(op: Op, a: Value | float, b: Value | float) -> Value:
         out = op.forward(x, y)
     except (ArithmeticError, ValueError) as error:
         raise _cannot_compute(op, (x, y), error) from None
-    if out - out != 0.0 or x != x or y != y or (op.valid is not None and not op.valid(x, y)):
-        _check_domain(op, (x, y), out)
+    if (
+        out.__class__ is not float
+        or out - out != 0.0
+        or (op.valid is not None and not op.valid(x, y))
+    ):
+        out = _checked(op, (x, y), out)
     if not _recording.get():
         return _node(op, out, (), (), ())
     try:
@@ -247,8 +303,12 @@ def _nary(op: Op, parents: tuple[Value, ...], params: tuple[float, ...]) -> Valu
     except (ArithmeticError, ValueError) as error:
         raise _cannot_compute(op, args, error) from None
     total = sum(args, out)
-    if total - total != 0.0 or (op.valid is not None and not op.valid(*args)):
-        _check_domain(op, args, out)
+    if (
+        out.__class__ is not float
+        or total - total != 0.0
+        or (op.valid is not None and not op.valid(*args))
+    ):
+        out = _checked(op, args, out)
     if not _recording.get():
         return _node(op, out, (), (), params)
     try:
@@ -384,7 +444,10 @@ def _number(where: str, x: object, expected: str = "a Value or a real number") -
     try:
         x = float(x)
     except OverflowError:
-        raise ValueError(f"{where}: {x!r} is too large for a float") from None
+        digits = len(str(abs(x)))
+        raise ValueError(
+            f"{where}: an integer of {digits} digits is too large for a float"
+        ) from None
     if x - x != 0.0:
         raise ValueError(f"{where}: expected a finite number, got {x}")
     return x
@@ -410,11 +473,31 @@ def _cannot_compute(op: Op, args: tuple[float, ...], error: Exception) -> Except
     return type(error)(f"{op.name}: cannot compute it at {_show(op, args)}: {error}")
 
 
+def _checked(op: Op, args: tuple[float, ...], out: object) -> float:
+    """The result of `op` at `args` as a float, or the error that says what is wrong: a
+    result that is not a real number (a custom op's forward), or see `_check_domain`."""
+    _check_domain(op, args)
+    if isinstance(out, bool) or not isinstance(out, Real):
+        raise TypeError(
+            f"{op.name}: the forward function returned {out!r} ({type(out).__name__}) at "
+            f"{_show(op, args)}, not a real number"
+        )
+    try:
+        out = float(out)
+    except OverflowError:
+        out = math.inf
+    _check_domain(op, args, out)
+    return out
+
+
 def _check_domain(op: Op, args: tuple[float, ...], out: float | None = None) -> None:
-    """Raise the error for `op` at `args`: a NaN input, outside the domain, or overflow."""
+    """Raise the error for `op` at `args`: an input that is NaN or infinite, outside the
+    domain, or overflow."""
     where = _show(op, args)
     if any(x != x for x in args):
         raise ValueError(f"{op.name}: an input is NaN ({where})")
+    if any(x - x != 0.0 for x in args):
+        raise ValueError(f"{op.name}: an input is not finite ({where})")
     if op.valid is not None and not op.valid(*args):
         raise op.error(f"{op.name}: {where} is outside the domain {op.domain}")
     if out is not None and out - out != 0.0:
@@ -445,10 +528,10 @@ def _show(op: Op, args: tuple[float, ...]) -> str:
     return ", ".join(f"{name} = {x!r}" for name, x in pairs)
 
 
-def _overflowed(node: Value) -> OverflowError:
+def _overflowed(node: Value, grad: float) -> OverflowError:
     return OverflowError(
-        f"backward: the gradient of {_describe(node)} is {node.grad}: "
-        "the messages overflowed a float"
+        f"backward: the gradient of {_describe(node)} would be {grad}: the messages "
+        "overflowed a float; every grad is left as it was before this pass"
     )
 
 

@@ -161,6 +161,49 @@ def test_an_overflowing_gradient_is_an_error_not_an_infinity() -> None:
     x = Value(1e-300, label="x")
     root = (x * 1e300).tanh() * 1e300
     with pytest.raises(
-        OverflowError, match=r"backward: the gradient of 'x' \(data 1e-300\) is inf"
+        OverflowError, match=r"backward: the gradient of 'x' \(data 1e-300\) would be inf"
     ):
         root.backward()
+
+
+def test_a_failed_pass_leaves_every_grad_as_it_was() -> None:
+    x = Value(1e-10, label="x")
+    w = Value(2.0, label="w")
+    hidden = x * w
+    y = hidden * 1e308 + hidden * 1e308
+    w.grad, x.grad, hidden.grad = 5.0, -1.0, 7.0
+    with pytest.raises(OverflowError, match=r"gradient of .* would be inf.*as it was before"):
+        y.backward()
+    assert (w.grad, x.grad, hidden.grad, y.grad) == (5.0, -1.0, 7.0, 0.0)
+
+
+def test_adding_a_pass_to_a_leaf_is_checked_too() -> None:
+    a = Value(1.0, label="a")
+    y = a * 1e308
+    y.backward()
+    with pytest.raises(OverflowError, match=r"gradient of 'a' \(data 1.0\) would be inf"):
+        y.backward()
+    assert a.grad == 1e308
+
+
+def test_passes_in_threads_over_one_graph_add_up() -> None:
+    """Four threads each backpropagate one 10^5-node root into w: 4 × 10 = 40."""
+    w = Value(1.0, label="w")
+    y = w * 10.0
+    for _ in range(100_000):
+        y = y + 0.0
+    roots = [y, y, y, y]
+    others = [(w * float(k)).tanh() for k in range(4)]
+    barrier = threading.Barrier(len(roots) + len(others))
+
+    def run(root: Value) -> None:
+        barrier.wait()
+        root.backward()
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in roots + others]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected = 40.0 + sum(k * (1 - math.tanh(k) ** 2) for k in range(4))
+    assert w.grad == pytest.approx(expected, rel=1e-12)

@@ -134,3 +134,64 @@ def test_dot_with_large_finite_derivatives() -> None:
     z = autograd.dot(w, x)
     z.backward()
     assert z.data == 0.0 and [v.grad for v in x] == [1e308, 1e308]
+
+
+wide = st.lists(st.floats(-800.0, 800.0), min_size=1, max_size=6)
+
+
+def _ulps(ours: float, exact) -> float:
+    """How many units in the last place of the exact value (an mpmath number) ours is off."""
+    exact = float(exact)
+    return abs(ours - exact) / math.ulp(exact) if exact else abs(ours) / math.ulp(0.0)
+
+
+@given(wide)
+def test_values_are_within_the_stated_ulps_of_mpmath(xs: list[float]) -> None:
+    """The README's bound: 4 ulps, plus |x_j - max x| ulps from rounding the shift x_j - m
+    before e^ (e^x turns an absolute error into a relative one |x| times as large)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 400
+    exact_lse = mpmath.log(mpmath.fsum(mpmath.e ** mpmath.mpf(x) for x in xs))
+    bound = 4 + max(xs) - min(xs)
+    values = [Value(x) for x in xs]
+    assert _ulps(autograd.logsumexp(values).data, exact_lse) <= 4
+    for x, ours in zip(xs, autograd.log_softmax(values)):
+        assert _ulps(ours.data, mpmath.mpf(x) - exact_lse) <= bound
+    for x, ours in zip(xs, autograd.softmax(values)):
+        assert _ulps(ours.data, mpmath.e ** (mpmath.mpf(x) - exact_lse)) <= bound
+
+
+@given(wide)
+def test_log_softmax_gradients_are_within_the_stated_bound(xs: list[float]) -> None:
+    """∂ log softmax_0 / ∂x_i = [i = 0] - softmax_i: within a few ulps of 1 absolute, the
+    bound the README states (1 - softmax_0 cancels when x_0 is by far the largest)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 400
+    values = [Value(x) for x in xs]
+    autograd.log_softmax(values)[0].backward()
+    exact_lse = mpmath.log(mpmath.fsum(mpmath.e ** mpmath.mpf(x) for x in xs))
+    for i, (x, value) in enumerate(zip(xs, values)):
+        exact = (1 if i == 0 else 0) - mpmath.e ** (mpmath.mpf(x) - exact_lse)
+        assert abs(value.grad - float(exact)) <= 4 * 2.0**-53
+
+
+def test_log_softmax_keeps_the_digits_of_a_confident_prediction() -> None:
+    first, second = autograd.log_softmax([Value(36.0), Value(0.0)])
+    assert first.data == -2.319522830243569e-16 and second.data == -36.0
+    assert autograd.logsumexp([Value(0.0), Value(-40.0)]).data == 4.248354255291589e-18
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: autograd.sum([Value(2.0), 10**400]), r"sum: an integer of 401 digits"),
+        (lambda: autograd.dot([Value(2.0)], [10**400]), r"dot: an integer of 401 digits"),
+        (lambda: autograd.logsumexp([Value(2.0), 10**400]), r"logsumexp: an integer of 401"),
+        (lambda: autograd.logsumexp([Value(1.0), -math.inf]), r"logsumexp: an input is not fin"),
+        (lambda: autograd.logsumexp([-math.inf, Value(1.0)]), r"logsumexp: expected a finite"),
+        (lambda: autograd.sum([Value(1.0), math.inf]), r"sum: an input is not finite"),
+    ],
+)
+def test_numbers_that_are_not_finite_floats_name_the_op(call, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
