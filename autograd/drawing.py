@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import graphviz
 
@@ -40,6 +41,9 @@ LIMITS = {"nslimit": "4", "nslimit1": "4", "mclimit": "0.5", "searchsize": "10"}
 """Bounds on dot's own passes (network simplex and crossing minimization): a large graph
 is laid out in seconds, a small one as well as without them."""
 
+MAX_TOOLTIP = 200
+"""A value's tooltip is its whole label (a cluster shows "w.0" for "layers.0.neurons.1.w.0"),
+up to this many characters."""
 LONG_EDGES = 400
 """dot lays out every rank an edge spans, and its label, as a node of its own: a value
 used all along a long run makes thousands, and minutes of dot. Past this many, an edge
@@ -79,6 +83,7 @@ class Drawing(graphviz.Digraph):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.scene: Scene | None = None
+        self.note = ""
         self.pictures: scenes.Pictures | None = None
         self.picture = Picture()
         self.options: dict = {}
@@ -177,16 +182,33 @@ def draw(
     return drawing
 
 
-class GraphTexts:
-    """The texts of a picture after the passes `backward` has run: each node's data, its
-    grad as the sum of this pass's messages in backward's order (and of earlier passes,
-    for leaves), and each edge's message. Before backward, grads are unknown.
+class Texts(Protocol):
+    """What a picture writes in its slots: a node's data and grad, an edge's message, and
+    a `note` on where they come from ("" for nothing to say)."""
 
-    The whole graph's consumers of a drawn value are its drawn consumers and the boxes'
-    members that use it; the inside of a box may be used from anywhere."""
+    note: str
+
+    def data(self, node: Value) -> str: ...
+
+    def grad(self, node: Value) -> str: ...
+
+    def message(self, consumer: Value, position: int) -> str: ...
+
+
+class GraphTexts:
+    """The texts of a picture after `backward` has run: each node's data, its grad as the
+    sum of the messages it received in backward's order, and each edge's message. Before
+    backward, grads are unknown.
+
+    What the messages do not explain is said: in a leaf, what earlier passes left; when
+    the grads come from a pass from another root (the drawn root's grad is not 1), what
+    uses outside this graph sent. The consumers of a drawn value are its drawn consumers
+    and the boxes' members that use it; the inside of a box may be used from anywhere."""
 
     def __init__(self, scene: Scene, computed: bool) -> None:
         self.computed = computed
+        self.own_pass = scene.root.grad == 1.0
+        self.note = "" if self.own_pass or not computed else "grads from a pass from another root"
         wanted = set(scene.nodes) | set(scene.inputs)
         wanted.update(out for box in scene.boxes for out in box.outputs)
         self.messages: dict[Value, list[float]] = {node: [] for node in wanted}
@@ -210,10 +232,13 @@ class GraphTexts:
             return "grad ? (run backward)"
         messages = self.messages.get(node, [])
         total = 0.0
-        for message in messages:
+        for message in messages:  # in backward's order, one rounding at a time, as it adds
             total += message
-        earlier = node.grad - total if messages and not node.parents else 0.0
-        return grad_text(messages, node.grad, earlier)
+        if self.own_pass:
+            rest = node.grad - total if messages and not node.parents else 0.0
+            return grad_text(messages, node.grad, rest)
+        rest = node.grad - total if messages else 0.0
+        return grad_text(messages, node.grad, rest, "from outside this graph")
 
     def message(self, consumer: Value, position: int) -> str:
         if not self.computed:
@@ -223,7 +248,7 @@ class GraphTexts:
 
 def layout(
     scene: Scene,
-    texts,
+    texts: Texts,
     *,
     show: str = "both",
     rankdir: str = "LR",
@@ -243,7 +268,7 @@ def layout(
     marked = set(highlight)
     placed: dict[str | None, list[tuple[str, str, dict[str, str]]]] = {}
     ids: dict[Value | Box, str] = {}
-    names: dict[str, str] = {"hidden": f"{scene.hidden_inputs:,} inputs"}
+    names: dict[str, str] = {"hidden": f"{len(scene.hidden_inputs):,} inputs"}
 
     def place(element: str, label: str, module: str | None, **attributes: str) -> None:
         placed.setdefault(module, []).append((element, label, {"id": element, **attributes}))
@@ -264,7 +289,15 @@ def layout(
         picture.owners[element] = [node]
         style = {"color": "red", "penwidth": "2"} if node in marked else {}
         module = scene.modules.get(node)
-        place(element, _table(cells(element, node)), module, shape="plaintext", **style)
+        tooltip = graphviz.nohtml(scenes.printable(node.label[:MAX_TOOLTIP]) or scene.name(node))
+        place(
+            element,
+            _table(cells(element, node)),
+            module,
+            shape="plaintext",
+            tooltip=tooltip,
+            **style,
+        )
         if node.op is not None:
             place(f"{element}op", f"<{_escape(_op_text(node))}>", module, shape="ellipse")
             picture.owners[f"{element}op"] = [node]
@@ -278,7 +311,7 @@ def layout(
     if scene.hidden_inputs:
         place(
             "hidden",
-            f"<{scene.hidden_inputs:,} {'more ' if scene.inputs else ''}inputs>",
+            f"<{len(scene.hidden_inputs):,} {'more ' if scene.inputs else ''}inputs>",
             None,
             shape="box",
             style="dashed",
@@ -334,10 +367,10 @@ def layout(
             tail = ids.get(scene.box_of.get(parent, parent), "hidden")
             aggregate(tail, ids[scene.box_of[consumer]])
     most = MAX_LINKS * scene.max_nodes
+    notes = [text for text in (scene.note, texts.note) if text]
     if len(aggregated) > most:
-        scene.note += (
-            f"; {len(aggregated) - most:,} of {len(aggregated):,} links between boxes not drawn"
-        )
+        hidden = len(aggregated) - most
+        notes.append(f"{hidden:,} of {len(aggregated):,} links between boxes not drawn")
         aggregated = dict(list(aggregated.items())[:most])
     for k, (pair, count) in enumerate(aggregated.items()):
         element = f"x{k}"
@@ -351,9 +384,9 @@ def layout(
             drawing.node(f"r{k}", f"<{names[tail]} ↗>", shape="plaintext", fontcolor="grey40")
             tail = f"r{k}"
         drawing.edge(tail, head, **({"label": label} if label else {}), **attributes)
-    scene.note = scene.note.removeprefix("; ")
-    if note and scene.note:
-        drawing.attr(label=_escape_label(scene.note), labelloc="t")
+    drawing.note = "; ".join(notes)
+    if note and drawing.note:
+        drawing.attr(label=_escape_label(drawing.note), labelloc="t")
     return drawing
 
 

@@ -47,13 +47,18 @@ class Box:
 
     def title(self, base: str = "") -> str:
         """What the box says it holds; a module's path without the `base` module's."""
-        size = f"{len(self.members):,} nodes"
+        size = plural(len(self.members), "node")
         if self.kind == "chain":
-            noun = "terms" if self.key[0] == "Σ" else "factors"
-            return f"{self.key[0]} {self.terms:,} {noun} ({size})"
+            noun = "term" if self.key[0] == "Σ" else "factor"
+            return f"{self.key[0]} {plural(self.terms, noun)} ({size}): {self.key}"
         if self.kind == "module":
             return f"{self.key.removeprefix(base + '.') if base else self.key}: {size}"
-        return f"{size} farther from the root"
+        return f"{size} farther from the root: {self.key}"
+
+    def answers_to(self, key: str, base: str) -> bool:
+        """Whether `expand` names this box by `key`: its key, or a module's path without
+        the path of the module whose picture shows it ("neurons.1" inside "layers.0")."""
+        return key == self.key or (self.kind == "module" and f"{base}.{key}" == self.key)
 
 
 @dataclass(eq=False)
@@ -70,7 +75,7 @@ class Scene:
     boxes: list[Box]
     box_of: dict[Value, Box]
     inputs: list[Value]
-    hidden_inputs: int
+    hidden_inputs: list[Value]
     modules: dict[Value | Box, str]
     place: dict[Value, int]
     note: str
@@ -105,12 +110,6 @@ def printable(text: str) -> str:
     return "".join(c if unicodedata.category(c)[0] != "C" else f"U+{ord(c):04X}" for c in text)
 
 
-def build(root: Value, *, max_nodes: int = 150, expand: str | Sequence[str] = ()) -> Scene:
-    """The picture of `root`'s graph, or of the inside of the box named by `expand` (a
-    box's key, or a list of keys from the outermost box in)."""
-    return Pictures(root, max_nodes=max_nodes).scene(expand)
-
-
 class Pictures:
     """Every picture of one graph: the whole, and the inside of each box, all sharing the
     graph's order, places and modules, so opening a box costs only its own nodes."""
@@ -129,7 +128,7 @@ class Pictures:
         path = (expand,) if isinstance(expand, str) else tuple(expand)
         scene = self.view(self.order, [self.root], "", ())
         for depth, key in enumerate(path):
-            box = next((b for b in scene.boxes if b.key == key), None)
+            box = next((b for b in scene.boxes if b.answers_to(key, scene.base)), None)
             if box is None:
                 keys = ", ".join(repr(b.key) for b in scene.boxes) or "none"
                 where = " > ".join(path[:depth]) or "the whole graph"
@@ -140,7 +139,7 @@ class Pictures:
     def inside(self, scene: Scene, box: Box) -> Scene:
         """The picture of what `box` of `scene` holds. Inside a run of + or * (and what it
         holds), runs are not boxed again."""
-        base = box.key if box.kind == "module" else scene.modules.get(box, "")
+        base = box.key if box.kind == "module" else scene.modules.get(box, scene.base)
         chains = scene.chains and box.kind != "chain"
         return self.view(box.members, box.outputs, base, (*scene.path, box.key), chains)
 
@@ -213,7 +212,7 @@ class Pictures:
         }
         for box in ordered:
             module = inside.get(box.members[-1])
-            if module is not None and box.kind != "module":
+            if module is not None and box.kind == "chain":
                 modules[box] = module
             elif box.kind == "module" and _depth(box.key) > depth + 1:
                 modules[box] = _truncate(box.key, _depth(box.key) - 1)
@@ -223,10 +222,10 @@ class Pictures:
         notes = []
         if ordered:
             kinds = Counter(b.kind for b in ordered)
-            said = ", ".join(f"{n} {_KIND_NAMES[k]}" for k, n in sorted(kinds.items()))
+            said = ", ".join(plural(n, _KIND_NAMES[k]) for k, n in sorted(kinds.items()))
             notes.append(
-                f"{len(box_of):,} of {len(members):,} nodes in {len(ordered)} boxes ({said}); "
-                f"max_nodes={max_nodes}"
+                f"{len(box_of):,} of {plural(len(members), 'node')} in "
+                f"{plural(len(ordered), 'box')} ({said}); max_nodes={max_nodes}"
             )
         if len(inputs) > limit:
             notes.append(f"{len(inputs) - limit:,} of {len(inputs):,} inputs drawn as one")
@@ -236,7 +235,7 @@ class Pictures:
             boxes=ordered,
             box_of=box_of,
             inputs=list(inputs)[:limit],
-            hidden_inputs=max(0, len(inputs) - limit),
+            hidden_inputs=list(inputs)[limit:],
             modules=modules,
             place=self.place,
             note="; ".join(notes),
@@ -285,7 +284,7 @@ class Pictures:
             nodes = [*reversed(run), last]
             inner = set(nodes)
             terms = sum(sum(p not in inner for p in n.parents) + len(n.params) for n in nodes)
-            key = f"{CHAINS[last.op.name]} {name(last, self.place)}"
+            key = f"{CHAINS[last.op.name]} n{self.place[last]}"
             boxes[key] = Box(key, "chain", [], [last], terms)
             for node in nodes:
                 box_key[node] = key
@@ -326,7 +325,15 @@ def _nearest(members, member_set, outputs, box_key, keep) -> set[Value | str]:
     return set(kept)
 
 
-_KIND_NAMES = {"chain": "runs of + or *", "module": "modules", "more": "farther from the root"}
+_KIND_NAMES = {"chain": "run of + or *", "module": "module", "more": "box of the farthest nodes"}
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 box`, `3 boxes`, `2 runs of + or *`: the count and the noun, with commas."""
+    head, _, tail = noun.partition(" ")
+    if count != 1:
+        head += "es" if head.endswith(("x", "s")) else "s"
+    return f"{count:,} {head} {tail}".rstrip()
 
 
 def _count(members: list[Value], box_key: dict[Value, str]) -> int:
@@ -349,10 +356,6 @@ def _links(members: list[Value], box_key: dict[Value, str]) -> int:
     return single + len(pairs)
 
 
-def _chain_symbol(node: Value) -> str | None:
-    return CHAINS.get(node.op.name) if node.op is not None else None
-
-
 def _depth(path: str) -> int:
     """How deep a module path is: "" 0, "layers.0" 1, "layers.0.neurons.3" 2."""
     return path.count(".") // 2 + 1 if path else 0
@@ -366,10 +369,13 @@ def module_paths(order: Iterable[Value]) -> dict[Value, str]:
     """The `nn` module each node was made in, for the nodes made in one.
 
     A parameter's label names its module ("layers.0.neurons.3.w.2" is in
-    "layers.0.neurons.3"); a node made from a parameter is in that parameter's module, and
-    a node of a table op whose parents all are in one module is in it too (the activation).
+    "layers.0.neurons.3"); a node made from a parameter is in that parameter's module; and
+    a node of a table op whose parents all are in one module, one of them made from a
+    parameter, is in it too: the activation of a weighted sum, or the next + of a neuron
+    written with binary ops. What a loss does with a model's output stays outside.
     """
     paths: dict[Value, str] = {}
+    direct: set[Value] = set()
     for node in order:
         parents = node.parents
         if not parents:
@@ -381,10 +387,12 @@ def module_paths(order: Iterable[Value]) -> dict[Value, str]:
             first = paths.get(parents[0])
             if owner is not None:
                 paths[node] = owner
+                direct.add(node)
             elif (
                 first is not None
                 and node.op.base is None
                 and all(p.parents and paths.get(p) == first for p in parents)
+                and any(p in direct for p in parents)
             ):
                 paths[node] = first
     return paths
@@ -407,25 +415,32 @@ def number(x: float) -> str:
 
 
 def data_text(data: float | None) -> str:
+    """`data 0.75`, or `data ?` before the forward pass has reached the node."""
     return "data ?" if data is None else f"data {number(data)}"
 
 
-def grad_text(messages: Sequence[float], grad: float | None, earlier: float = 0.0) -> str:
+def grad_text(
+    messages: Sequence[float],
+    grad: float | None,
+    rest: float = 0.0,
+    rest_is: str = "earlier passes",
+) -> str:
     """A node's gradient as the sum of the messages it received, in the order backward
-    sent them, and what earlier backward passes had left in it: `3 + 3 (+ 6 earlier
-    passes) = 12`. None: not computed yet."""
+    sent them, and the `rest` of its grad that they do not explain (`rest_is`, what earlier
+    backward passes left in a leaf): `3 + 3 + 6 (earlier passes) = 12`. None: not computed
+    yet. Past MAX_TERMS messages, the middle ones are counted, not written."""
     if grad is None:
         return "grad ?"
-    if len(messages) < 2 and earlier == 0.0:
+    if len(messages) < 2 and rest == 0.0:
         return f"grad {number(grad)}"
-    shown = list(messages)
-    if len(shown) > MAX_TERMS:
-        left = len(shown) - MAX_TERMS + 1
-        terms = [*_terms(shown[: MAX_TERMS // 2]), f" + … {left:,} more", *_terms(shown[-2:])]
+    if len(messages) > MAX_TERMS:
+        left = len(messages) - MAX_TERMS + 1
+        head, tail = messages[: MAX_TERMS // 2], messages[-2:]
+        terms = [*_terms(head), f" + … {left:,} more", *_terms(tail)]
     else:
-        terms = _terms(shown)
-    if earlier != 0.0:
-        terms.append(f"{_terms([earlier])[0]} (earlier passes)")
+        terms = _terms(messages)
+    if rest != 0.0:
+        terms.append(f"{_terms([rest])[0]} ({rest_is})")
     text = "".join(terms)
     text = text[3:] if text.startswith(" + ") else "-" + text[3:]
     return f"grad {text} = {number(grad)}"
@@ -436,4 +451,5 @@ def _terms(messages: Sequence[float]) -> list[str]:
 
 
 def message_text(local_grad: float, upstream: float) -> str:
+    """An edge's message as backward computes it: `local × upstream = message`."""
     return f"{number(local_grad)} × {number(upstream)} = {number(local_grad * upstream)}"

@@ -14,11 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from autograd.graph import topological_order
 from autograd.scene import name
 from autograd.scene import number as _number
 from autograd.value import Value
+
+if TYPE_CHECKING:
+    from autograd.viewer import Viewer
+    from autograd.widget import StepperWidget
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class Stepper:
         parameters: Iterable[Value] | None = None,
         rankdir: str = "LR",
     ) -> None:
+        if rankdir not in ("LR", "TB", "RL", "BT"):
+            raise ValueError(f"Stepper: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
         order = topological_order(root)
         self.root = root
         self.rankdir = rankdir
@@ -85,24 +92,25 @@ class Stepper:
     def __getitem__(self, k: int) -> Step:
         return self.steps[k]
 
-    def show(self, k: int = 0, *, max_nodes: int = 150):
+    def show(self, k: int = 0, *, max_nodes: int = 150, max_steps: int = 5_000) -> Viewer:
         """The viewer at step k: Jupyter displays it, with previous / next / play, a slider,
-        ← → and space, zoom and pan; it steps in the browser, with no kernel."""
+        ← → and space, zoom and pan; it steps in the browser, with no kernel. A graph of
+        more steps than `max_steps` puts that many around step k in the page."""
         from autograd.viewer import Viewer
 
-        return Viewer.of_stepper(self, k, max_nodes=max_nodes)
+        return Viewer.of_stepper(self, start=k, max_nodes=max_nodes, max_steps=max_steps)
 
-    def to_html(self, path: str, *, max_nodes: int = 150) -> str:
+    def to_html(self, path: str, *, max_nodes: int = 150, max_steps: int = 5_000) -> str:
         """Write the viewer as one self-contained HTML page (no request to any network),
         whole or not at all. Returns the path."""
-        return self.show(0, max_nodes=max_nodes).to_html(path)
+        return self.show(0, max_nodes=max_nodes, max_steps=max_steps).to_html(path)
 
-    def widget(self, *, max_nodes: int = 150):
+    def widget(self, *, max_nodes: int = 150, max_steps: int = 5_000) -> StepperWidget:
         """The viewer as a live Jupyter widget (anywidget): its `step` follows the viewer,
         and setting it moves the viewer."""
         from autograd.widget import StepperWidget
 
-        return StepperWidget(self.show(0, max_nodes=max_nodes))
+        return StepperWidget(self.show(0, max_nodes=max_nodes, max_steps=max_steps))
 
     def table(self, *, markdown: bool = False) -> str:
         """Every step as a numbered line: a terminal table, or a markdown one."""

@@ -4,8 +4,8 @@
 function stepgradViewer(root, data, options) {
   options = options || {};
   const steps = data.steps, views = data.views, home = views[0].home || { view: [], element: [] };
-  const last = steps.length - 1;
-  let state = {}, done = -1, view = 0, step = -1, timer = null, box = null, mode = "fit";
+  const first = data.first || 0, last = first + steps.length - 1, total = data.total || 0;
+  let state = {}, done = -1, view = 0, step = -1, timer = null, mode = "fit";
 
   root.textContent = "";
   root.classList.add("sg-ready");
@@ -32,11 +32,10 @@ function stepgradViewer(root, data, options) {
     play = button("play", "▶ play", "play / pause (space)");
     button("next", "▶", "next step (→)");
     slider = make("input", "sg-slider", bar);
-    Object.assign(slider, { type: "range", min: 0, max: last, value: 0 });
+    Object.assign(slider, { type: "range", min: first, max: last, value: first });
     number = make("span", "sg-number", bar);
   }
   const zoom = make("span", "sg-zoom", bar);
-  bar.appendChild(zoom);
   for (const [action, text, title] of [
     ["zoom-out", "−", "zoom out"], ["zoom-in", "+", "zoom in"],
     ["fit", "fit", "fit the picture to the width"], ["actual", "1:1", "actual size"],
@@ -45,10 +44,12 @@ function stepgradViewer(root, data, options) {
   const canvas = make("div", "sg-canvas", root);
   const note = make("div", "sg-note", root);
   const equation = stepping ? make("div", "sg-equation", root) : null;
+  if (data.note) make("div", "sg-note sg-window", root, data.note);
 
+  // The texts once step k is done: from the page's first step, or on from the last one.
   function apply(k) {
-    if (k < done) { state = Object.assign({}, data.initial); done = -1; }
-    for (let i = done + 1; i <= k; i++) Object.assign(state, steps[i].texts);
+    if (k < done) { state = Object.assign({}, data.initial); done = first - 1; }
+    for (let i = done + 1; i <= k; i++) Object.assign(state, steps[i - first].texts);
     done = k;
   }
 
@@ -60,7 +61,8 @@ function stepgradViewer(root, data, options) {
       if (views[at].parent === v) return views[at].openedBy;
       at = views[at].parent;
     }
-    return views[v].inputs.includes(place) ? "i" + place : null;
+    if (views[v].inputs.includes(place)) return "i" + place;
+    return views[v].hiddenInputs.includes(place) ? "hidden" : null;
   }
 
   let svg = null, full = null, box0 = null;
@@ -77,7 +79,7 @@ function stepgradViewer(root, data, options) {
       const g = svg.querySelector(`[id="${element}"]`);
       if (!g) continue;
       g.classList.add(child >= 0 ? "sg-opens" : "sg-closed");
-      if (child >= 0) g.addEventListener("click", () => { show(child); fit(); render(); });
+      if (child >= 0) g.addEventListener("click", () => { show(child); fit(true); render(); });
       else g.querySelector("title").textContent =
         "too many nodes for this page: draw(root, expand=[...]) opens it in Python";
     }
@@ -90,7 +92,7 @@ function stepgradViewer(root, data, options) {
       const crumb = make(i === path.length - 1 ? "span" : "a", "sg-crumb", crumbs, label);
       if (i < path.length - 1) {
         crumb.href = "#";
-        crumb.addEventListener("click", (e) => { e.preventDefault(); show(at); fit(); render(); });
+        crumb.addEventListener("click", (e) => { e.preventDefault(); show(at); fit(true); render(); });
       }
     });
     crumbs.style.display = v === 0 && !Object.values(views[0].boxes).some((c) => c >= 0) ? "none" : "";
@@ -104,23 +106,30 @@ function stepgradViewer(root, data, options) {
     zoom.dataset.scale = (cw / w).toFixed(3);
   }
 
-  function fit() {
-    mode = "fit";
-    const cw = canvas.clientWidth || 600;
-    const natural = (full.h * cw) / full.w;
+  // Pixels per point: 4/3 at 1:1. Below READABLE (8 px text), a first view keeps that
+  // scale and shows the step's part of the picture; the fit button shows all of it.
+  const ACTUAL = 4 / 3, READABLE = 0.75;
+  function setHeight(scale) {
     const limit = Math.max(160, Math.min(window.innerHeight * 0.7, 700));
-    canvas.style.height = Math.max(120, Math.min(natural, limit)) + "px";
+    canvas.style.height = Math.max(120, Math.min(full.h * scale + 8, limit)) + "px";
+  }
+
+  function fit(readable) {
+    mode = readable ? "readable" : "fit";
+    const cw = canvas.clientWidth || 600;
+    let scale = Math.min(cw / full.w, ACTUAL);
+    if (readable) scale = Math.max(scale, READABLE);
+    setHeight(scale);
     const ch = canvas.clientHeight || 400;
-    const w = Math.max(full.w, (full.h * cw) / ch), h = (w * ch) / cw;
-    setBox(full.x - (w - full.w) / 2, full.y - (h - full.h) / 2, w);
+    scale = Math.min(scale, readable ? Infinity : ch / full.h);
+    const w = cw / scale, h = ch / scale;
+    setBox(full.x - (w - full.w) / 2, full.y - Math.max(0, (h - full.h) / 2), w);
   }
 
   function actual() {
     mode = "actual";
-    const cw = canvas.clientWidth || 600;
-    const limit = Math.max(160, Math.min(window.innerHeight * 0.7, 700));
-    canvas.style.height = Math.min(full.h * (4 / 3) + 8, limit) + "px";
-    setBox(full.x, full.y, cw * 0.75);
+    setHeight(ACTUAL);
+    setBox(full.x, full.y, (canvas.clientWidth || 600) / ACTUAL);
   }
 
   function zoomBy(factor, cx, cy) {
@@ -157,7 +166,7 @@ function stepgradViewer(root, data, options) {
 
   function render() {
     if (!stepping) return;
-    const k = Math.max(0, step);
+    const k = Math.max(first, step);
     apply(k);
     const texts = views[view].slots;
     for (const slot in texts) {
@@ -167,7 +176,7 @@ function stepgradViewer(root, data, options) {
     }
     for (const el of svg.querySelectorAll(".sg-active, .sg-active-edge"))
       el.classList.remove("sg-active", "sg-active-edge");
-    const s = steps[k];
+    const s = steps[k - first];
     const node = elementOf(s.node, view);
     if (node) {
       const g = svg.querySelector(`[id="${node}"]`);
@@ -187,12 +196,12 @@ function stepgradViewer(root, data, options) {
     }
     keepInView(edge || node);
     slider.value = k;
-    number.textContent = `step ${k} of ${last}`;
+    number.textContent = `step ${k} of ${total - 1}`;
     equation.textContent = `${s.phase}: ${s.equation}`;
   }
 
   function go(k) {
-    k = Math.max(0, Math.min(last, k));
+    k = Math.max(first, Math.min(last, k));
     if (k === step) return;
     step = k;
     render();
@@ -201,7 +210,7 @@ function stepgradViewer(root, data, options) {
 
   function toggle() {
     if (timer) { clearInterval(timer); timer = null; play.textContent = "▶ play"; return; }
-    if (step >= last) go(0);
+    if (step >= last) go(first);
     play.textContent = "❚❚ pause";
     timer = setInterval(() => {
       if (step < last) go(step + 1);
@@ -216,7 +225,7 @@ function stepgradViewer(root, data, options) {
     else if (action === "play") toggle();
     else if (action === "zoom-in") zoomBy(1 / 1.25);
     else if (action === "zoom-out") zoomBy(1.25);
-    else if (action === "fit") fit();
+    else if (action === "fit") fit(false);
     else if (action === "actual") actual();
   });
   if (slider) slider.addEventListener("input", () => go(Number(slider.value)));
@@ -233,13 +242,17 @@ function stepgradViewer(root, data, options) {
     e.stopPropagation();
   }
   window.addEventListener("keydown", onKey, true);
+  // The wheel zooms once the viewer has focus (a click on it), or with Ctrl; before
+  // that it scrolls the page as usual.
   canvas.addEventListener("wheel", (e) => {
+    if (!root.contains(document.activeElement) && !e.ctrlKey) return;
     e.preventDefault();
     const p = toPicture(e.clientX, e.clientY);
     zoomBy(e.deltaY > 0 ? 1.15 : 1 / 1.15, p.x, p.y);
   }, { passive: false });
   let drag = null;
   canvas.addEventListener("pointerdown", (e) => {
+    root.focus({ preventScroll: true });
     if (e.target.closest && e.target.closest(".sg-opens")) return;
     drag = { x: e.clientX, y: e.clientY, box: Object.assign({}, box0) };
     canvas.setPointerCapture(e.pointerId);
@@ -255,14 +268,16 @@ function stepgradViewer(root, data, options) {
     new ResizeObserver(() => {
       if (canvas.clientWidth === width) return;
       width = canvas.clientWidth;
-      if (mode === "fit") fit(); else setBox(box0.x, box0.y, box0.w);
+      if (mode === "fit" || mode === "readable") fit(mode === "readable");
+      else setBox(box0.x, box0.y, box0.w);
     }).observe(root);
   }
 
   state = Object.assign({}, data.initial);
+  done = first - 1;
   show(0);
-  fit();
-  go(Math.max(0, Math.min(last, data.start || 0)));
+  fit(true);
+  go(Math.max(first, Math.min(last, data.start || 0)));
   return { go, show, fit, actual, zoomBy, get step() { return step; }, get view() { return view; } };
 }
 

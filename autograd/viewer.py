@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograd import scene as scenes
-from autograd.drawing import Drawing, GraphTexts, layout, write_atomically
+from autograd.drawing import Drawing, GraphTexts, Texts, layout, write_atomically
 from autograd.rendering import RenderTimeout, run_dot
 from autograd.scene import Scene
 from autograd.value import Value
@@ -34,6 +34,10 @@ PAGE_NODES = 1000
 it do not open, and say so."""
 PAGE_SECONDS = 20.0
 """At most this long is spent laying out the pictures of one page."""
+MAX_STEPS = 5_000
+"""A stepper's page holds at most this many steps by default, around the step it opens at."""
+MAX_EQUATION = 400
+"""Longer equations (a Σ of thousands of terms) are shortened on the page."""
 PAGE_WORK = 200_000
 """Boxes are opened for a page while the nodes they hold add up to at most this many."""
 
@@ -67,47 +71,79 @@ class Viewer:
         def texts(scene: Scene):
             return GraphTexts(scene, root.grad != 0.0)
 
-        views = _views(drawing.pictures, drawing.scene, texts, stepping=False, **drawing.options)
-        return cls({"views": views, "steps": [], "initial": {}, "start": 0})
+        views = _views(
+            drawing.pictures, drawing.scene, texts, stepping=False, first=drawing, **drawing.options
+        )
+        return cls({"views": views, "steps": [], "first": 0, "total": 0, "initial": {}, "start": 0})
 
     @classmethod
-    def of_stepper(cls, stepper: Stepper, start: int = 0, *, max_nodes: int = 150) -> Viewer:
-        """The stepper's graph laid out with the texts of its last step, and every step as
-        the texts it changes."""
+    def of_stepper(
+        cls, stepper: Stepper, *, start: int = 0, max_nodes: int = 150, max_steps: int = MAX_STEPS
+    ) -> Viewer:
+        """The stepper's graph laid out with the texts of its last step, and its steps as
+        the texts they change: all of them, or the `max_steps` around step `start` (a page
+        of a 10^5-node graph would otherwise hold hundreds of thousands)."""
+        total = len(stepper.steps)
+        if not 0 <= start < max(total, 1):
+            raise IndexError(f"Stepper: step {start} is not one of 0 to {total - 1}")
+        if not isinstance(max_steps, int) or max_steps < 1:
+            raise ValueError(f"Stepper: max_steps must be a whole number ≥ 1, got {max_steps!r}")
         pictures = scenes.Pictures(stepper.root, max_nodes=max_nodes)
         scene = pictures.scene()
         changes, final = stepper_texts(stepper, scene.place)
+        first = max(0, min(start - max_steps // 2, total - max_steps))
+        window = range(first, min(total, first + max_steps))
         initial = {slot: _before(slot) for slot in final}
+        for change in changes[:first]:
+            initial.update(change)
 
         def texts(_: Scene) -> _Final:
             return _Final(final, scene.place)
 
         views = _views(pictures, scene, texts, show="both", rankdir=stepper.rankdir, stepping=True)
+        shown = {slot for view in views for slot in view["slots"]}
+        initial = {slot: text for slot, text in initial.items() if slot in shown}
         steps = [
             {
-                "phase": step.phase,
-                "equation": step.equation,
-                "node": scene.place[step.node],
-                "edge": None if step.sender is None else [scene.place[step.sender], step.position],
-                "texts": texts_,
+                "phase": stepper.steps[k].phase,
+                "equation": _shortened(stepper.steps[k].equation),
+                "node": scene.place[stepper.steps[k].node],
+                "edge": None
+                if stepper.steps[k].sender is None
+                else [scene.place[stepper.steps[k].sender], stepper.steps[k].position],
+                "texts": {slot: text for slot, text in changes[k].items() if slot in shown},
             }
-            for step, texts_ in zip(stepper.steps, changes)
+            for k in window
         ]
-        if not 0 <= start < max(len(steps), 1):
-            raise IndexError(f"Stepper: step {start} is not one of 0 to {len(steps) - 1}")
-        return cls({"views": views, "steps": steps, "initial": initial, "start": start})
+        note = (
+            ""
+            if len(window) == total
+            else f"steps {first:,} to {window[-1]:,} of {total:,} in this page (max_steps="
+            f"{max_steps:,}); stepper.show(k) centres another {max_steps:,} on step k"
+        )
+        return cls(
+            {
+                "views": views,
+                "steps": steps,
+                "first": first,
+                "total": total,
+                "initial": initial,
+                "start": start,
+                "note": note,
+            }
+        )
 
     def texts_at(self, k: int) -> dict[str, str]:
         """Every slot's text once step k is done ("d12" data, "g12" grad, "m12_0" message)."""
         state = dict(self.data["initial"])
-        for step in self.data["steps"][: k + 1]:
+        for step in self.data["steps"][: k + 1 - self.data["first"]]:
             state.update(step["texts"])
         return state
 
     def fragment(self) -> str:
         """The viewer as an HTML element with its data and script, for a notebook."""
         top = self.data["views"][0]
-        payload = json.dumps(self.data, separators=(",", ":")).replace("</", "<\\/")
+        payload = json.dumps(self.data, separators=(",", ":")).replace("<", "\\u003c")
         return (
             f'<div class="stepgrad-viewer"><style>{style()}</style>'
             f'<div class="sg-fallback">{top["svg"]}</div>'
@@ -136,6 +172,8 @@ class Viewer:
 class _Final:
     """The texts of a stepper's last step, looked up by slot."""
 
+    note = ""
+
     def __init__(self, final: Mapping[str, str], place: Mapping[Value, int]) -> None:
         self.final, self.place = final, place
 
@@ -147,6 +185,12 @@ class _Final:
 
     def message(self, consumer: Value, position: int) -> str:
         return self.final.get(f"m{self.place[consumer]}_{position}", "")
+
+
+def _shortened(equation: str) -> str:
+    if len(equation) <= MAX_EQUATION:
+        return equation
+    return f"{equation[: MAX_EQUATION // 2]} … {equation[-MAX_EQUATION // 4 :]}"
 
 
 def _before(slot: str) -> str:
@@ -186,87 +230,95 @@ def stepper_texts(stepper: Stepper, place: Mapping[Value, int]) -> tuple[list[di
 def _views(
     pictures: scenes.Pictures,
     top: Scene,
-    texts: Callable[[Scene], object],
+    texts: Callable[[Scene], Texts],
     *,
     show: str,
     rankdir: str,
     stepping: bool,
     highlight: tuple[Value, ...] = (),
+    first: Drawing | None = None,
 ) -> list[dict]:
-    """Lay out the picture `top` and, breadth first, the inside of its boxes, while the
-    page's budget of nodes, work and time lasts. A page that steps also gets, per node,
-    where it is best seen (`home`), to highlight the step's node in any picture."""
+    """Lay out the picture `top` (or take the drawing `first` of it, as it is) and, breadth
+    first, the inside of its boxes, while the page's budget of nodes, work and time lasts.
+    A page that steps also gets, per node, where it is best seen (`home`), to highlight
+    the step's node in any picture."""
     started = time.monotonic()
     views: list[dict] = []
+    unopened: dict[tuple[int, str], list[Value]] = {}
     queue: list[tuple[Scene, int, str]] = [(top, -1, "")]
     drawn = work = 0
     while queue:
         scene, parent, opened_by = queue.pop(0)
-        drawing = layout(
-            scene, texts(scene), show=show, rankdir=rankdir, highlight=highlight, note=False
-        )
+        drawing = first if parent == -1 and first is not None else None
+        if drawing is None:
+            drawing = layout(
+                scene, texts(scene), show=show, rankdir=rankdir, highlight=highlight, note=False
+            )
         remaining = PAGE_SECONDS - (time.monotonic() - started)
         try:
-            svg = run_dot(drawing.source, format="svg", timeout=max(remaining, 1.0)).decode()
+            svg = run_dot(drawing.source, timeout=min(max(remaining, 1.0), drawing.timeout))
         except RenderTimeout:
             if parent == -1:
                 raise
-            views[parent]["boxes"][opened_by] = -1
-            views[parent]["members"][opened_by] = [scene.place[n] for n in scene.members]
+            unopened[parent, opened_by] = list(scene.members)
             continue
-        index = len(views)
         if parent != -1:
-            views[parent]["boxes"][opened_by] = index
-        picture = drawing.picture
-        views.append(
-            {
-                "path": list(scene.path),
-                "title": " › ".join(scene.path) or "whole graph",
-                "note": scene.note,
-                "svg": _COMMENT.sub("", svg[svg.index("<svg") :]),
-                "slots": {_key(slot, scene.place): where for slot, where in picture.slots.items()},
-                "drawn": [scene.place[n] for n in scene.nodes],
-                "inputs": [scene.place[n] for n in scene.inputs],
-                "links": {f"{a}>{b}": e for (a, b), e in picture.links.items()},
-                "boxes": {},
-                "members": {},
-                "parent": parent,
-                "openedBy": opened_by,
-            }
-        )
+            views[parent]["boxes"][opened_by] = len(views)
+        views.append(_view(scene, drawing, svg.decode(), parent, opened_by, drawing is first))
         drawn += len(scene.nodes) + len(scene.boxes)
-        for element, key in picture.boxes.items():
+        for element, key in drawing.picture.boxes.items():
             box = next(b for b in scene.boxes if b.key == key)
-            too_late = time.monotonic() - started > PAGE_SECONDS / 2
             size = min(len(box.members), pictures.max_nodes)
             work += len(box.members)
+            views[-1]["boxes"][element] = -1
+            too_late = time.monotonic() - started > PAGE_SECONDS / 2
             if drawn + size > PAGE_NODES or work > PAGE_WORK or too_late:
-                views[index]["boxes"][element] = -1
-                views[index]["members"][element] = [scene.place[n] for n in box.members]
+                unopened[len(views) - 1, element] = box.members
                 continue
-            inner = pictures.inside(scene, box)
             drawn += size
-            views[index]["boxes"][element] = -1
-            queue.append((inner, index, element))
+            queue.append((pictures.inside(scene, box), len(views) - 1, element))
     if stepping:
-        views[0]["home"] = _homes(views, top)
-    for view in views:
-        del view["members"]
+        views[0]["home"] = _homes(views, unopened, top.place)
     return views
 
 
-def _homes(views: list[dict], top: Scene) -> dict[str, list]:
+def _view(
+    scene: Scene, drawing: Drawing, svg: str, parent: int, opened_by: str, noted: bool
+) -> dict:
+    """What the script needs of one picture: its SVG, where each slot's text is, which
+    nodes it draws, its edges between boxes, and the box of its parent it opens from."""
+    place = scene.place
+    return {
+        "path": list(scene.path),
+        "note": "" if noted else drawing.note,
+        "svg": _COMMENT.sub("", svg[svg.index("<svg") :]),
+        "slots": {_key(slot, place): where for slot, where in drawing.picture.slots.items()},
+        "drawn": [place[n] for n in scene.nodes],
+        "inputs": [place[n] for n in scene.inputs],
+        "hiddenInputs": [place[n] for n in scene.hidden_inputs],
+        "links": {f"{a}>{b}": e for (a, b), e in drawing.picture.links.items()},
+        "boxes": {},
+        "parent": parent,
+        "openedBy": opened_by,
+    }
+
+
+def _homes(
+    views: list[dict], unopened: dict[tuple[int, str], list[Value]], place: dict[Value, int]
+) -> dict[str, list]:
     """Where each node is best seen: the deepest picture that draws it (element "" is its
     own box, "v12"), or the picture whose unopened box holds it (that box's element)."""
-    view_of = [0] * len(top.place)
-    element_of = [""] * len(top.place)
+    view_of = [0] * len(place)
+    element_of = [""] * len(place)
+    held: dict[int, list[tuple[str, list[Value]]]] = {}
+    for (index, element), members in unopened.items():
+        held.setdefault(index, []).append((element, members))
     for index, view in enumerate(views):
-        for element, child in view["boxes"].items():
-            if child == -1:
-                for place in view["members"][element]:
-                    view_of[place], element_of[place] = index, element
-        for place in view["drawn"]:
-            view_of[place], element_of[place] = index, ""
+        for element, members in held.get(index, []):
+            for node in members:
+                view_of[place[node]], element_of[place[node]] = index, element
+        for number in view["drawn"]:
+            view_of[number], element_of[number] = index, ""
     return {"view": view_of, "element": element_of}
 
 

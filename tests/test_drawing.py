@@ -189,7 +189,8 @@ def test_model_nodes_are_clustered_by_layer_and_neuron() -> None:
     assert "subgraph cluster_model {" in source and "subgraph cluster_layers_0 {" in source
     assert "subgraph cluster_layers_0_neurons_1 {" in source
     assert "label=<layers.0.neurons.1>" in source
-    assert "<b>w.0</b>" in source and "layers.0.neurons.1.w.0" not in source
+    assert "<b>w.0</b>" in source and "<b>layers.0.neurons.1.w.0</b>" not in source
+    assert 'tooltip="layers.0.neurons.1.w.0"' in source
     assert source.index("subgraph cluster_layers_0 {") < source.index("cluster_layers_0_neurons_1")
 
 
@@ -235,7 +236,7 @@ def test_a_builtin_sum_collapses_into_one_box_of_its_terms() -> None:
     y = sum(x * float(i) for i in range(100))
     y.backward()
     source = draw(y).source
-    assert "Σ 101 terms (100 nodes)" in source and "data 2475" in source
+    assert "Σ 101 terms (100 nodes): Σ n200" in source and "data 2475" in source
     assert "x</b></td><td>data 0.5</td><td>grad 99 + 98 + 97 + … 95 more + 1 + 0 = 4950" in source
     inside = draw(y, expand="Σ n200").source
     assert inside.count("shape=ellipse") == 100 and inside.count("<i>input</i>") == 37
@@ -250,8 +251,8 @@ def test_far_from_the_root_is_one_box_that_opens() -> None:
     y.backward()
     drawing = draw(y, max_nodes=50)
     source = drawing.source
-    assert "1,952 nodes farther from the root" in source
-    assert "1,952 of 2,001 nodes in 1 boxes (1 farther from the root); max_nodes=50" in source
+    assert "1,952 nodes farther from the root: more" in source
+    assert "1,952 of 2,001 nodes in 1 box (1 box of the farthest nodes); max_nodes=50" in source
     assert len(drawing.scene.nodes) == 49
     inside = draw(y, max_nodes=50, expand="more").source
     assert "<b>n1951</b>" in inside and "<b>n1952</b>" not in inside
@@ -289,7 +290,7 @@ def test_long_and_strange_labels_draw(dot_program: str) -> None:
     y = long * odd
     y.backward()
     source = draw(y).source
-    assert "w" * 39 + "…" in source and "w" * 41 not in source
+    assert "<b>" + "w" * 39 + "…</b>" in source and "w" * 201 not in source
     assert "aU+0000bU+000Ac&lt;d&gt;&amp;" in source and "\x00" not in source
     assert draw(y).pipe(format="svg").startswith(b"<?xml")
 
@@ -340,3 +341,57 @@ def test_render_writes_svg_by_default_as_micrograds_draw_dot(tmp_path, dot_progr
         "digraph"
     )
     assert (tmp_path / "gout.svg").read_text().startswith("<?xml")
+
+
+def test_two_runs_with_one_label_are_two_boxes() -> None:
+    x = Value(0.5, label="x")
+    first = sum(x * float(i) for i in range(50))
+    second = sum(x * float(-i) for i in range(50))
+    first.label = second.label = "s"
+    total = first * second
+    total.backward()
+    boxes = draw(total).scene.boxes
+    assert [b.title().split(":")[0] for b in boxes] == ["Σ 51 terms (50 nodes)"] * 2
+    assert len({b.key for b in boxes}) == 2
+
+
+def test_a_module_box_opens_by_the_name_it_shows() -> None:
+    loss = model_loss([4, 6, 6, 2], 3)
+    inside = draw(loss, max_nodes=10, expand=["layers.0", "neurons.1"]).scene
+    assert inside.path == ("layers.0", "layers.0.neurons.1")
+    shown = draw(loss, max_nodes=10, expand="layers.0").source
+    assert "neurons.1: " in shown
+
+
+def test_the_box_of_the_farthest_nodes_is_in_no_module() -> None:
+    from nn import MLP
+
+    model = MLP(3, [4, 4, 1], seed=0)
+    loss = model([0.1, 0.2, 0.3])
+    for _ in range(12):
+        loss = loss.tanh()
+    loss.backward()
+    scene = draw(loss, max_nodes=10).scene
+    more = next(b for b in scene.boxes if b.kind == "more")
+    assert more not in scene.modules
+    inside = draw(loss, max_nodes=10, expand="more").scene
+    assert inside.base == "" and {b.key for b in inside.boxes} >= {"layers.0", "layers.1"}
+
+
+def test_grads_from_another_roots_pass_are_said_to_be() -> None:
+    w, x, h = Value(2.0, label="w"), Value(0.5, label="x"), Value(3.0, label="h")
+    z = (w * x).tanh()
+    z.label = "z"
+    loss = 2.0 * z + h * w
+    loss.backward()
+    source = draw(z).source
+    assert "grads from a pass from another root" in source
+    assert "(from outside this graph)" in source and "earlier passes" not in source
+
+
+def test_a_drawing_lays_out_the_same_note_every_time() -> None:
+    loss = model_loss([4, 6, 6, 2], 3)
+    drawing = draw(loss, max_nodes=10)
+    first = drawing.note
+    draw(loss, max_nodes=10)
+    assert draw(loss, max_nodes=10).note == first == drawing.scene.note

@@ -34,7 +34,7 @@ def demo_sample() -> Value:
 def test_a_page_is_one_svg_per_picture_and_the_steps_as_data(tmp_path, dot_program: str) -> None:
     stepper = small_stepper()
     page = Path(stepper.to_html(str(tmp_path / "steps.html"))).read_text(encoding="utf-8")
-    assert page.count("<svg") == 2  # the first picture without script, and its data
+    assert page.count("<svg") == 1  # the first picture, for a page without script
     data = json.loads(re.search(r'class="sg-data">(.*?)</script>', page).group(1))
     assert len(data["views"]) == 1 and len(data["steps"]) == len(stepper) == 11
     assert all(set(step["texts"]) for step in data["steps"])
@@ -55,7 +55,7 @@ def test_one_sample_of_the_demo_writes_a_small_page(tmp_path, dot_program: str) 
     assert path.stat().st_size < 3_000_000
     data = json.loads(re.search(r'class="sg-data">(.*?)</script>', path.read_text()).group(1))
     top = data["views"][0]
-    assert sorted(data["views"][child]["title"] for child in top["boxes"].values()) == [
+    assert sorted(data["views"][child]["path"][-1] for child in top["boxes"].values()) == [
         "layers.0",
         "layers.1",
         "layers.2",
@@ -175,6 +175,8 @@ def test_zoom_fit_and_actual_size(tmp_path, dot_program: str, browser) -> None:
     path = Path(Stepper(demo_sample()).to_html(str(tmp_path / "demo.html")))
     page, errors, _ = open_page(browser, path)
     view_box = "() => document.querySelector('.sg-canvas svg').getAttribute('viewBox')"
+    assert float(page.get_attribute(".sg-zoom", "data-scale")) >= 0.75  # readable at first
+    page.click("[data-action=fit]")
     fitted = page.evaluate(view_box)
     page.click("[data-action=zoom-in]")
     zoomed = page.evaluate(view_box)
@@ -191,3 +193,50 @@ def test_viewer_data_is_deterministic(dot_program: str) -> None:
     first, second = small_stepper().show().data, small_stepper().show().data
     assert first == second
     assert isinstance(Viewer(first).fragment(), str)
+
+
+def test_a_label_cannot_break_the_page(tmp_path, dot_program: str, browser) -> None:
+    x = Value(1.0, label="<!--<script>")
+    path = Path(Stepper(x * 2.0).to_html(str(tmp_path / "label.html")))
+    assert "<!--<script>" not in path.read_text(encoding="utf-8")
+    page, errors, _ = open_page(browser, path)
+    page.click("[data-action=next]")
+    assert page.text_content(".sg-number") == "step 1 of 2" and errors == []
+    page.close()
+
+
+def test_a_page_holds_a_window_of_steps_around_the_one_it_opens_at(dot_program: str) -> None:
+    stepper = small_stepper()
+    viewer = stepper.show(8, max_steps=4)
+    data = viewer.data
+    assert (data["first"], len(data["steps"]), data["total"], data["start"]) == (6, 4, 11, 8)
+    assert "steps 6 to 9 of 11 in this page (max_steps=4)" in data["note"]
+    assert viewer.texts_at(9) == stepper.show(0).texts_at(9)
+    with pytest.raises(ValueError, match="max_steps must be a whole number ≥ 1, got 0"):
+        stepper.show(0, max_steps=0)
+
+
+def test_a_long_sum_steps_in_a_page_of_bounded_size(tmp_path, dot_program: str) -> None:
+    """A builtin sum over 30,000 terms: 90,001 steps, one value receiving 30,000 messages."""
+    x = Value(0.5, label="x")
+    y = sum(x * float(i) for i in range(30_000))
+    stepper = Stepper(y)
+    path = Path(stepper.to_html(str(tmp_path / "sum.html")))
+    assert path.stat().st_size < 5_000_000
+    data = json.loads(re.search(r'class="sg-data">(.*?)</script>', path.read_text()).group(1))
+    assert len(data["steps"]) == 5_000 and data["total"] == len(stepper)
+    assert max(len(step["equation"]) for step in data["steps"]) <= 400
+
+
+def test_a_window_steps_in_a_real_browser(tmp_path, dot_program: str, browser) -> None:
+    stepper = small_stepper()
+    path = Path(stepper.show(8, max_steps=4).to_html(str(tmp_path / "window.html")))
+    page, errors, _ = open_page(browser, path)
+    assert page.text_content(".sg-number") == "step 8 of 10"
+    assert page.get_attribute(".sg-slider", "min") == "6"
+    page.click("[data-action=previous]")
+    page.click("[data-action=previous]")
+    page.click("[data-action=previous]")
+    assert page.text_content(".sg-number") == "step 6 of 10"
+    assert "steps 6 to 9 of 11" in page.text_content(".sg-window") and errors == []
+    page.close()

@@ -3,7 +3,8 @@
 - `autograd.testing.strategies`: `values`, `calls` and `graphs`, examples read from the op
   table (domains, singular points, params), so they cover your own ops too;
 - `autograd.testing.check_op(op)`: hypothesis searches the op's domain for an input where
-  backward and finite differences disagree, and shrinks it to a minimal one;
+  backward and finite differences disagree, or where the op's derivative is not finite
+  (`UndefinedDerivative`), and shrinks it to a minimal one;
 - `autograd.testing.profiles`: the hypothesis settings profiles `dev`, `ci` and `thorough`.
 
 These need hypothesis (`pip install 'stepgrad[test]'`); they are imported when first used,
@@ -16,7 +17,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-__all__ = ["check_op", "profiles", "strategies"]
+__all__ = ["UndefinedDerivative", "check_op", "profiles", "strategies"]
 
 
 def __getattr__(name: str):
@@ -26,4 +27,6 @@ def __getattr__(name: str):
         raise ImportError(f"autograd.testing.{name} needs hypothesis: pip install 'stepgrad[test]'")
     if name == "check_op":
         return importlib.import_module("autograd.testing.checks").check_op
+    if name == "UndefinedDerivative":
+        return importlib.import_module("autograd.testing.strategies").UndefinedDerivative
     return importlib.import_module(f"autograd.testing.{name}")

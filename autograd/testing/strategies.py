@@ -11,6 +11,13 @@ Every strategy reads an op's arity, domain (`valid`), singular points (`singular
 params (`params`, `param_ranges`) from its `Op`, so an op declared with `custom_op` is
 covered as soon as it is declared. An op can be given as an `Op`, a custom op or a name.
 
+Only the forward pass decides which inputs are drawn: where it is defined and finite, the
+op's local derivatives must be finite numbers too. An example where they are NaN or
+infinite, or where `local_grads` raises, is not dropped but raises `UndefinedDerivative`,
+so the test that draws it fails and hypothesis shrinks it (dropping it would hide a rule
+that is wrong on half the domain). The one exception is an input drawn with `kinks=True`
+within `margin` of a singular point, where a derivative may be infinite (√x at 0).
+
 Examples shrink the way hypothesis shrinks their parts: numbers toward 0 and small
 integers, lists and graphs toward fewer elements, ops toward the first of `ops`.
 """
@@ -28,6 +35,12 @@ from autograd.custom import CustomOp
 from autograd.graph import topological_order
 from autograd.ops import OPS, Op
 from autograd.value import Value, apply
+
+
+class UndefinedDerivative(AssertionError):
+    """An op's local derivatives are not finite numbers (NaN, ±inf, or `local_grads`
+    raised) at an input where its forward pass is defined and finite."""
+
 
 PARAM_RANGE = (-2.0, 2.0)
 """Where a param is drawn from when its op lists no range for it in `param_ranges`."""
@@ -53,6 +66,8 @@ def values(
     params instead). Unless `kinks=True`, every example keeps `margin` away from the op's
     singular points and from the edge of its domain, so that central differences stay
     inside the domain and accurate. Shrinks toward simple numbers: 0 where the op allows.
+    An input where the forward is finite but the local derivatives are not raises
+    `UndefinedDerivative` (see the module's docstring).
 
     An op defined on a narrow interval, such as (0, 1), wants `min_value` and `max_value`
     around it: examples are drawn from the range and those outside the domain discarded,
@@ -207,8 +222,9 @@ def graphs(
     `margin` away from singular points, with |data| ≤ `bound`, so that finite differences
     can check the graph (the margin is measured at each node, in its own inputs, so a
     rare graph that amplifies a small change of its leaves a great deal can still put a
-    central difference across a kink). Only the nodes
-    that reach the root are kept (every leaf stays, used or not).
+    central difference across a kink); a node kept whose local derivatives are not finite
+    raises `UndefinedDerivative`. Only the nodes that reach the root are kept (every leaf
+    stays, used or not).
     Shrinks toward fewer leaves and nodes, inputs near 0, and the first ops of `ops`.
     """
     chosen = list(OPS.values()) if ops is None else [resolve_op(op) for op in ops]
@@ -256,14 +272,14 @@ def _graphs(
         params = draw(_params(op, {}))
         args = tuple(nodes[i].data if isinstance(i, int) else i for i in operands)
         if not any(isinstance(i, int) for i in operands) or not _usable(
-            op, (*args, *params.values()), kinks, margin
+            op, (*args, *params.values()), kinks, margin, bound
         ):
             continue
-        made = apply(op, *(nodes[i] if isinstance(i, int) else i for i in operands), **params)
-        if abs(made.data) <= bound:
-            nodes.append(made)
-            steps.append(GraphStep(op, operands, params))
-            used.update(i for i in operands if isinstance(i, int))
+        nodes.append(
+            apply(op, *(nodes[i] if isinstance(i, int) else i for i in operands), **params)
+        )
+        steps.append(GraphStep(op, operands, params))
+        used.update(i for i in operands if isinstance(i, int))
     assume(steps)
     return Graph(inputs, _reaching_the_root(steps, count), leaf_values, nodes[-1])
 
@@ -307,30 +323,64 @@ def _params(
     return st.fixed_dictionaries(strategies)
 
 
-def _usable(op: Op, args: tuple[float, ...], kinks: bool, margin: float) -> bool:
-    """Whether op(*args) is defined with finite local derivatives, and, unless kinks,
-    `margin` away from singular points and from the edge of the domain."""
+def _usable(
+    op: Op, args: tuple[float, ...], kinks: bool, margin: float, bound: float = math.inf
+) -> bool:
+    """Whether op(*args) is defined with |op(*args)| ≤ bound and, unless kinks, `margin`
+    away from singular points and from the edge of the domain. Such an input must have
+    finite local derivatives: `UndefinedDerivative` otherwise, unless it is near a
+    singular point (drawn with kinks), where it is dropped instead."""
     valid = op.valid
     if valid is not None and not valid(*args):
         return False
     try:
         out = op.forward(*args)
-        grads = op.local_grads(out, *args)
     except (ArithmeticError, ValueError):
         return False
-    if not all(math.isfinite(x) for x in (out, *grads)):
+    if not abs(out) <= bound:
         return False
-    if kinks:
+    singular = op.singularity is not None and not op.singularity(*args) >= margin
+    if not kinks and (singular or not _away_from_the_edge(op, args, margin)):
+        return False
+    problem = _not_finite(op, args, out)
+    if problem is None:
         return True
-    if op.singularity is not None and not op.singularity(*args) >= margin:
+    if singular:
         return False
-    if valid is None:
+    raise UndefinedDerivative(_undefined(op, args, out, problem))
+
+
+def _away_from_the_edge(op: Op, args: tuple[float, ...], margin: float) -> bool:
+    """Whether every input can move by ±margin and stay inside the op's domain."""
+    if op.valid is None:
         return True
     inputs = len(args) - len(op.params)
     return all(
-        valid(*args[:i], args[i] + shift, *args[i + 1 :])
+        op.valid(*args[:i], args[i] + shift, *args[i + 1 :])
         for i in range(inputs)
         for shift in (-margin, margin)
+    )
+
+
+def _not_finite(op: Op, args: tuple[float, ...], out: float) -> str | None:
+    """None if the op's local derivatives at `args` are finite, else what `local_grads`
+    did instead: "returned (nan,)", "raised ZeroDivisionError: …"."""
+    try:
+        grads = op.local_grads(out, *args)[: len(args) - len(op.params)]
+    except Exception as error:
+        return f"raised {type(error).__name__}: {error}"
+    return None if all(map(math.isfinite, grads)) else f"returned {grads!r}"
+
+
+def _undefined(op: Op, args: tuple[float, ...], out: float, problem: str) -> str:
+    """The message of `UndefinedDerivative`: the call as code, its value, and `problem`."""
+    inputs = len(args) - len(op.params)
+    call = Call(op, args[:inputs], dict(zip(op.params, args[inputs:])))
+    return (
+        f"{op.name}: the forward is defined and finite at this input, {call!r} = {out!r}, "
+        f"but the local derivatives are not: local_grads {problem}. A derivative must be "
+        f"a finite number wherever the forward is ({op.name}: {op.rule}); declare a kink "
+        f"or pole with singularity= so that examples keep away from it"
     )
 
 
