@@ -1,24 +1,35 @@
 """Save an MLP to JSON and load it back: readable, diffable, and never pickle.
 
 The file holds the model's `config` and every parameter by name. Saving writes a
-temporary file beside the target and renames it over the target only once it is complete,
-so a crash or an error while saving leaves the old file as it was. Loading checks the
-format, the config, that the parameters are exactly the model's, and that each is a finite
-number, and names what is wrong.
+temporary file beside the target, `.NAME.<16 hex digits>.tmp`, and renames it over the
+target only once it is complete, so a crash or an error while saving leaves the old file as
+it was. A process killed while saving leaves its temporary file behind; the next save to
+that target removes the ones untouched for `STALE_AFTER` seconds (a save still running
+elsewhere keeps writing its own). Loading checks the format, the config, that it describes
+as many weights and biases as the file holds (before making a model of that size), that the
+parameters are exactly the model's, and that each is a finite number, and names what is
+wrong.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import math
 import os
-import tempfile
+import re
+import secrets
+import stat
+import time
 from pathlib import Path
 
 from nn.layers import MLP
 
 FORMAT = "stepgrad.MLP"
 VERSION = 1
+STALE_AFTER = 600.0
+"""Seconds after which a temporary file of a save that never finished is removed."""
 
 
 def save(model: MLP, path: str | os.PathLike) -> None:
@@ -33,17 +44,36 @@ def save(model: MLP, path: str | os.PathLike) -> None:
     }
     text = json.dumps(document, indent=1, allow_nan=False)
     path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    _remove_stale_temporaries(path)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(descriptor, "w") as file:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporary files that saves to `path` left behind when they were killed:
+    files named exactly as `save` names them, untouched for STALE_AFTER seconds. Best
+    effort: a file that cannot be listed or removed is left, and the save goes on."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{16}}\.tmp")
+    cutoff = time.time() - STALE_AFTER
+    try:
+        with os.scandir(path.parent) as entries:
+            ours = [entry.path for entry in entries if pattern.fullmatch(entry.name)]
+    except OSError:
+        return
+    for name in ours:
+        with contextlib.suppress(OSError):
+            status = os.lstat(name)
+            if stat.S_ISREG(status.st_mode) and status.st_mtime < cutoff:
+                os.unlink(name)
 
 
 def load(path: str | os.PathLike) -> MLP:
@@ -51,16 +81,26 @@ def load(path: str | os.PathLike) -> MLP:
     path = Path(path)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except RecursionError:
+        raise ValueError(f"load: {path} is nested too deeply to be a checkpoint") from None
+    except ValueError as error:
         raise ValueError(f"load: {path} is not valid JSON ({error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"load: {path} is not a saved stepgrad MLP (no format {FORMAT!r})")
     if document.get("version") != VERSION:
         raise ValueError(f"load: {path} has version {document.get('version')!r}, not {VERSION}")
-    model = _model(path, document.get("config"))
+    config = document.get("config")
+    _check_config(path, config)
     parameters = document.get("parameters")
     if not isinstance(parameters, dict):
         raise ValueError(f"load: {path} has no 'parameters' object")
+    size = _weights_and_biases(config)
+    if size is not None and size > len(parameters):
+        raise ValueError(
+            f"load: {path} does not fit the model its config describes: the config needs "
+            f"{size:,} weights and biases, the file has {len(parameters):,} parameters"
+        )
+    model = _model(path, config)
     expected = dict(model.named_parameters())
     missing = [name for name in expected if name not in parameters]
     unexpected = [name for name in parameters if name not in expected]
@@ -78,7 +118,7 @@ def load(path: str | os.PathLike) -> MLP:
     return model
 
 
-def _model(path: Path, config: object) -> MLP:
+def _check_config(path: Path, config: object) -> None:
     if not isinstance(config, dict):
         raise ValueError(f"load: {path} has no 'config' object")
     keys = {"nin", "nouts", "activation", "out_activation", "bias"}
@@ -88,6 +128,19 @@ def _model(path: Path, config: object) -> MLP:
         raise ValueError(
             f"load: {path}: config must have the keys {sorted(keys)}, got {sorted(config)}"
         )
+
+
+def _weights_and_biases(config: dict) -> int | None:
+    """How many weights and biases the MLP of `config` has, counted without making it (a
+    prelu's slopes come on top); None if its sizes are not positive integers."""
+    nouts = config["nouts"]
+    sizes = [config["nin"], *nouts] if isinstance(nouts, list) else []
+    if not sizes or not all(type(n) is int and n > 0 for n in sizes):
+        return None
+    return sum((nin + config["bias"]) * nout for nin, nout in itertools.pairwise(sizes))
+
+
+def _model(path: Path, config: dict) -> MLP:
     try:
         return MLP(
             config["nin"],
@@ -108,10 +161,3 @@ def _finite_number(value: object) -> bool:
         return math.isfinite(value)
     except OverflowError:
         return False
-
-
-def _umask() -> int:
-    """The process's file mode mask (reading it means setting it, so it is set back)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

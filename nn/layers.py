@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import autograd
 from autograd import OPS, Value
-from nn.module import Module
+from nn.module import Module, NeedsGraph
 from nn.seeds import Seed, generator
 
 INITS = ("uniform", "xavier", "he")
@@ -39,13 +39,22 @@ def activations() -> list[str]:
 
 
 class Neuron(Module):
-    """z = Σ_i w_i x_i + b, then activation(z)."""
+    """z = Σ_i w_i x_i + b, then activation(z), "relu" unless told otherwise.
+
+    `nonlin` is the old name of `activation`, micrograd's: `Neuron(nin, nonlin=False)` and
+    `Neuron(nin, False)` are linear, `nonlin=True` is relu, as in micrograd; it takes an
+    activation's name too. Give one of the two, not both.
+
+    >>> Neuron(2, False, seed=0), Neuron(2, nonlin=True, seed=0)
+    (Neuron(2, activation='linear'), Neuron(2, activation='relu'))
+    """
 
     def __init__(
         self,
         nin: int,
+        nonlin: bool | str | None = None,
         *,
-        activation: str = "relu",
+        activation: str | None = None,
         bias: bool = True,
         init: str = "uniform",
         fan_out: int = 1,
@@ -53,6 +62,7 @@ class Neuron(Module):
         expand: bool = False,
     ) -> None:
         _check_size("Neuron", "nin", nin)
+        activation = _activation(activation, nonlin)
         _check_choice("Neuron", "activation", activation, activations())
         _check_choice("Neuron", "init", init, INITS)
         rng = generator(seed)
@@ -89,25 +99,39 @@ class Neuron(Module):
             return z.relu() - self.slope * (-z).relu()
         return getattr(z, self.activation)()
 
-    def predictor(self) -> Callable[[Sequence[float]], float]:
+    def float_path(self) -> Callable[[Sequence[float]], float]:
+        size, output = len(self.w), self.float_output()
+        return lambda x: output(_plain(x, size))
+
+    def float_output(self) -> Callable[[Sequence[float]], float]:
+        """`output` on floats, for an input already checked by `_plain`, which a layer does
+        once for all its neurons. A z or output that is not finite raises NeedsGraph: a
+        NaN input gives z = NaN, which relu would turn into 0."""
         weights = [w.data for w in self.w]
         if self.b is not None:
             weights.append(self.b.data)
         bias_input = (1.0,) if self.b is not None else ()
         weighted_sum = OPS["dot"].forward
+        activation = self._float_activation()
+
+        def run(x: Sequence[float]) -> float:
+            z = weighted_sum(*weights, *x, *bias_input)
+            y = activation(z)
+            if z - z != 0.0 or y - y != 0.0:
+                raise NeedsGraph
+            return y
+
+        return run
+
+    def _float_activation(self) -> Callable[[float], float]:
         if self.activation == LINEAR:
-            return lambda x: weighted_sum(*weights, *x, *bias_input)
+            return lambda z: z
         if self.activation == PRELU:
             slope = self.slope.data
-
-            def prelu(x: Sequence[float]) -> float:
-                z = weighted_sum(*weights, *x, *bias_input)
-                return z if z > 0.0 else slope * z
-
-            return prelu
+            return lambda z: z if z > 0.0 else slope * z
         op = OPS[self.activation]
-        activation, params = op.forward, tuple(op.params.values())
-        return lambda x: activation(weighted_sum(*weights, *x, *bias_input), *params)
+        forward, params = op.forward, tuple(op.params.values())
+        return lambda z: forward(z, *params)
 
     def _weighted_sum(self, x: tuple, x_and_one: tuple) -> Value:
         if self.b is None:
@@ -125,7 +149,8 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """`nout` neurons that read the same inputs."""
+    """`nout` neurons that read the same inputs, made with the options of `Neuron`
+    (micrograd's `Layer(nin, nout, nonlin=False)` too)."""
 
     def __init__(self, nin: int, nout: int, **options) -> None:
         _check_size("Layer", "nout", nout)
@@ -144,9 +169,15 @@ class Layer(Module):
         x_and_one = (*x, 1.0)
         return [neuron.output(x, x_and_one) for neuron in self.neurons]
 
-    def predictor(self) -> Callable[[Sequence[float]], list[float]]:
-        neurons = [neuron.predictor() for neuron in self.neurons]
-        return lambda x: [neuron(x) for neuron in neurons]
+    def float_path(self) -> Callable[[Sequence[float]], list[float]]:
+        size = len(self.neurons[0].w)
+        neurons = [neuron.float_output() for neuron in self.neurons]
+
+        def run(x: Sequence[float]) -> list[float]:
+            x = _plain(x, size)
+            return [neuron(x) for neuron in neurons]
+
+        return run
 
     def __repr__(self) -> str:
         first = self.neurons[0]
@@ -218,8 +249,8 @@ class MLP(Module):
             x = layer(x)
         return x[0] if len(x) == 1 else x
 
-    def predictor(self) -> Callable[[Sequence[float]], float | list[float]]:
-        layers = [layer.predictor() for layer in self.layers]
+    def float_path(self) -> Callable[[Sequence[float]], float | list[float]]:
+        layers = [layer.float_path() for layer in self.layers]
 
         def run(x: Sequence[float]) -> float | list[float]:
             for layer in layers:
@@ -255,8 +286,8 @@ class Maxout(Module):
             outputs.append(best)
         return outputs
 
-    def predictor(self) -> Callable[[Sequence[float]], list[float]]:
-        units = [unit.predictor() for unit in self.units]
+    def float_path(self) -> Callable[[Sequence[float]], list[float]]:
+        units = [unit.float_path() for unit in self.units]
         maximum = OPS["maximum"].forward
         return lambda x: [functools.reduce(maximum, unit(x)) for unit in units]
 
@@ -277,8 +308,8 @@ class Perceptron(Module):
     def forward(self, x: Sequence[Value | float]) -> Value:
         return self.neuron(x)
 
-    def predictor(self) -> Callable[[Sequence[float]], float]:
-        return self.neuron.predictor()
+    def float_path(self) -> Callable[[Sequence[float]], float]:
+        return self.neuron.float_path()
 
     def update(self, x: Sequence[float], target: float, *, lr: float = 0.1) -> float:
         """One step of the rule on one example; returns the error e = target - output."""
@@ -305,6 +336,37 @@ class Perceptron(Module):
             sum(self.update(x, t, lr=lr) != 0.0 for x, t in zip(inputs, targets))
             for _ in range(epochs)
         ]
+
+
+def _activation(activation: str | None, nonlin: bool | str | None) -> str:
+    """The activation a neuron is given by name, or by micrograd's `nonlin`: True is
+    "relu", False "linear"; "relu" when neither is given."""
+    if nonlin is None:
+        return "relu" if activation is None else activation
+    if activation is not None:
+        raise TypeError(
+            f"Neuron: give activation or nonlin (its old name), not both; "
+            f"got activation={activation!r} and nonlin={nonlin!r}"
+        )
+    if isinstance(nonlin, bool):
+        return "relu" if nonlin else LINEAR
+    if not isinstance(nonlin, str):
+        raise TypeError(
+            f"Neuron: nonlin must be True, False or an activation's name, "
+            f"got {nonlin!r} ({type(nonlin).__name__})"
+        )
+    return nonlin
+
+
+_PLAIN = {float, int}
+
+
+def _plain(x: Sequence[float], size: int) -> Sequence[float]:
+    """x, if it is `size` ints and floats, as the float path wants; otherwise NeedsGraph,
+    and the graph path says what is wrong (a bool, for one, is no number there)."""
+    if len(x) != size or not set(map(type, x)) <= _PLAIN:
+        raise NeedsGraph
+    return x
 
 
 def _initial_weight(init: str, fan_in: int, fan_out: int, rng: random.Random) -> float:

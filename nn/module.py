@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 
-from autograd import Value
+from autograd import Value, no_grad
 
 
 class Module(ABC):
@@ -56,15 +56,49 @@ class Module(ABC):
 
         Each output equals `self(x).data` exactly (the same table functions on the same
         numbers), at a fraction of the cost: for drawing decision boundaries and testing.
+        An input the graph path refuses is refused with the graph path's own error.
         """
         run = self.predictor()
         return [run(x) for x in inputs]
 
-    @abstractmethod
     def predictor(self) -> Callable[[Sequence[float]], object]:
         """A function of one input (floats) to the output as floats, with the parameters'
-        current values captured: it does not see later updates."""
+        current values captured: it does not see later updates.
+
+        It validates as the graph path does by letting the graph path judge: where the
+        float path meets anything but the right number of ints and floats, or a result
+        that is not finite (which `relu` or `tanh` would hide in the next layer), it runs
+        that input through the graph under `no_grad` (the model as it is then), which
+        raises the error `self(x)` raises, or gives the output for other real numbers
+        such as a Fraction.
+        """
+        compute = self.float_path()
+
+        def run(x: Sequence[float]) -> object:
+            try:
+                return compute(x)
+            except (NeedsGraph, TypeError, ValueError, ArithmeticError):
+                with no_grad():
+                    return _floats(self(x))
+
+        return run
+
+    @abstractmethod
+    def float_path(self) -> Callable[[Sequence[float]], object]:
+        """`forward` on floats, with the parameters' current values captured. It need not
+        say what is wrong, only notice it: it raises `NeedsGraph` (or lets Python's own
+        TypeError, ValueError or ArithmeticError out) where its input is not the right
+        number of ints and floats or a result is not finite, and `predictor` then hands
+        the input to the graph path."""
 
     @abstractmethod
     def forward(self, x):
         """The module's output for the input x (floats or Values)."""
+
+
+class NeedsGraph(Exception):
+    """Raised by a float path for an input only the graph path can judge (see `predictor`)."""
+
+
+def _floats(output: Value | list[Value]) -> float | list[float]:
+    return [y.data for y in output] if isinstance(output, list) else output.data

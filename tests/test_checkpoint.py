@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from nn import MLP
-from nn.checkpoint import load, save
+from nn.checkpoint import STALE_AFTER, load, save
 
 
 def saved(tmp_path: Path) -> tuple[MLP, Path]:
@@ -81,9 +87,13 @@ def set_in(keys: tuple[str, ...], value: object):
         (set_in(("parameters", "layers.9.neurons.0.b"), 1.0), r"unexpected \['layers\.9"),
         (
             lambda d: d["parameters"].pop("layers.1.neurons.1.b"),
-            r"missing \['layers\.1\.neurons\.1\.b'\]",
+            "the config needs 26 weights and biases, the file has 25 parameters",
         ),
-        (set_in(("config", "nin"), 5), "missing"),
+        (
+            lambda d: d["parameters"].update({"b": d["parameters"].pop("layers.1.neurons.1.b")}),
+            r"missing \['layers\.1\.neurons\.1\.b'\], unexpected \['b'\]",
+        ),
+        (set_in(("config", "nin"), 5), "needs 34 weights and biases, the file has 26"),
     ],
 )
 def test_corrupt_files_are_named_errors(tmp_path: Path, change, message: str) -> None:
@@ -130,3 +140,151 @@ def test_saved_file_has_the_usual_permissions(tmp_path: Path) -> None:
     other = tmp_path / "other.txt"
     other.write_text("x")
     assert path.stat().st_mode & 0o777 == other.stat().st_mode & 0o777
+
+
+def test_huge_integer_literals_are_named_errors(tmp_path: Path) -> None:
+    """Python refuses to parse integers of more than 4,300 digits: a ValueError of its own."""
+    _, path = saved(tmp_path)
+    path.write_text(path.read_text().replace('neurons.0.b": 0.0', 'neurons.0.b": ' + "9" * 5000))
+    with pytest.raises(ValueError, match=r"load: .* is not valid JSON"):
+        load(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"format": "stepgrad.MLP", "version": 1, "config": ' + "[" * 50_000,
+        '{"format": "stepgrad.MLP", "version": 1, "config": ' + '{"a": ' * 50_000,
+    ],
+    ids=["a deep list", "a deep unfinished list", "deep objects"],
+)
+def test_deeply_nested_json_is_a_named_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=r"load: .*deep\.json is nested too deeply"):
+        load(path)
+
+
+def test_a_config_far_larger_than_its_file_is_refused_before_anything_is_built(
+    tmp_path: Path,
+) -> None:
+    """A 1 KB file whose config says nin = 300,000: a model of 1.2 million parameters."""
+    path = corrupt(tmp_path, set_in(("config", "nin"), 300_000))
+    assert path.stat().st_size < 2048
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(ValueError, match="needs 1,200,014 weights and biases, the file has 26"):
+            load(path)
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 1.0 and peak < 1_000_000, (elapsed, peak)
+
+
+def age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_a_save_removes_stale_temporary_files_of_its_own_pattern_only(tmp_path: Path) -> None:
+    model, path = saved(tmp_path)
+    stale = tmp_path / ".model.json.0123456789abcdef.tmp"
+    in_progress = tmp_path / ".model.json.fedcba9876543210.tmp"
+    others = [
+        ".model.json.0123456789abcdef.tmp.bak",
+        ".model.json.0123456789abcde.tmp",
+        ".model.json.0123456789ABCDEF.tmp",
+        ".model.json.abc.0123456789abcdef.tmp",
+        ".other.json.0123456789abcdef.tmp",
+        "model.json.0123456789abcdef.tmp",
+        ".model.jsonx0123456789abcdefxtmp",
+        "notes.txt",
+    ]
+    for name in [stale.name, in_progress.name, *others]:
+        (tmp_path / name).write_text("x")
+        if name != in_progress.name:
+            age(tmp_path / name, 2 * STALE_AFTER)
+    (tmp_path / "a directory.0123456789abcdef.tmp").mkdir()
+    directory = tmp_path / ".model.json.00000000000000aa.tmp"
+    directory.mkdir()
+    age(directory, 2 * STALE_AFTER)
+    save(model, path)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(
+        [
+            "model.json",
+            in_progress.name,
+            directory.name,
+            "a directory.0123456789abcdef.tmp",
+            *others,
+        ]
+    )
+    assert load(path).config == model.config
+
+
+KILLED_DURING_SAVE = """
+import os, signal, sys
+from nn import MLP
+from nn.checkpoint import save
+
+def killed(source, target):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+os.replace = killed
+save(MLP(3, [4, 2], activation="relu", seed=5), sys.argv[1])
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_save_killed_before_its_rename_loses_nothing_and_its_litter_goes_later(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL between writing the temporary file and renaming it, the last moment a kill
+    can land in a save: the target is the old file, and the next save clears the temporary
+    file once it is stale."""
+    model, path = saved(tmp_path)
+    before = path.read_bytes()
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run(
+        [sys.executable, "-c", KILLED_DURING_SAVE, str(path)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        check=False,
+    )
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    assert path.read_bytes() == before
+    (litter,) = [p for p in tmp_path.iterdir() if p != path]
+    assert json.loads(litter.read_text())["config"]["activation"] == ["relu"]
+    save(model, path)
+    assert litter.exists(), "a temporary file this recent may be a save in progress"
+    age(litter, 2 * STALE_AFTER)
+    save(model, path)
+    assert sorted(tmp_path.iterdir()) == [path]
+    assert load(path).config == model.config
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+@pytest.mark.parametrize("where", ["fsync", "replace"])
+def test_a_save_that_fails_midway_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, failure: BaseException
+) -> None:
+    model, path = saved(tmp_path)
+    before = path.read_bytes()
+    for parameter in model.parameters():
+        parameter.data += 1.0
+
+    def fail(*args: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(os, where, fail)
+    with pytest.raises(type(failure)):
+        save(model, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(tmp_path.iterdir()) == [path]
+    save(model, path)
+    assert [p.data for p in load(path).parameters()] == [p.data for p in model.parameters()]

@@ -210,3 +210,42 @@ def test_models_label_their_parameters_with_their_names() -> None:
         "neurons.0.w.1",
         "neurons.0.b",
     ]
+
+
+def test_micrograd_nonlin_is_the_old_name_of_activation() -> None:
+    """micrograd's Neuron(nin, nonlin=True): relu when nonlin, else linear."""
+    for neuron in (Neuron(2, nonlin=False, seed=0), Neuron(2, False, seed=0)):
+        assert neuron.activation == "linear"
+    for neuron in (Neuron(2, nonlin=True, seed=0), Neuron(2, True, seed=0), Neuron(2, seed=0)):
+        assert neuron.activation == "relu"
+    assert Neuron(2, nonlin="tanh", seed=0).activation == "tanh"
+    assert {n.activation for n in Layer(2, 3, nonlin=False, seed=0).neurons} == {"linear"}
+    assert {n.activation for n in Layer(2, 3, nonlin=True, seed=0).neurons} == {"relu"}
+    linear, relu = Neuron(1, False, seed=0), Neuron(1, True, seed=0)
+    linear.w[0].data = relu.w[0].data = 1.0
+    assert (linear([-2.0]).data, relu([-2.0]).data) == (-2.0, 0.0)
+
+
+def test_micrograd_mlp_is_built_as_micrograd_builds_it() -> None:
+    """micrograd: Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1) for each layer."""
+    nouts = [4, 4, 1]
+    sizes = [3, *nouts]
+    by_hand = [
+        Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1, seed=0) for i in range(len(nouts))
+    ]
+    model = MLP(3, nouts, seed=0)
+    assert [repr(layer) for layer in model.layers] == [repr(layer) for layer in by_hand]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Neuron(2, False, activation="tanh"), "give activation or nonlin"),
+        (lambda: Neuron(2, nonlin=True, activation="relu"), "activation='relu' and nonlin=True"),
+        (lambda: Layer(2, 3, nonlin=False, activation="linear"), "Neuron: give activation"),
+        (lambda: Neuron(2, nonlin=1), r"Neuron: nonlin must be True, False .*got 1 \(int\)"),
+    ],
+)
+def test_nonlin_errors(make, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        make()
