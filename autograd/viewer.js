@@ -106,9 +106,9 @@ function stepgradViewer(root, data, options) {
     zoom.dataset.scale = (cw / w).toFixed(3);
   }
 
-  // Pixels per point: 4/3 at 1:1. Below READABLE (8 px text), a first view keeps that
+  // Pixels per point: 4/3 at 1:1. Below READABLE (7 px text), a first view keeps that
   // scale and shows the step's part of the picture; the fit button shows all of it.
-  const ACTUAL = 4 / 3, READABLE = 0.75;
+  const ACTUAL = 4 / 3, READABLE = 0.6;
   function setHeight(scale) {
     const limit = Math.max(160, Math.min(window.innerHeight * 0.7, 700));
     canvas.style.height = Math.max(120, Math.min(full.h * scale + 8, limit)) + "px";

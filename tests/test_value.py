@@ -25,7 +25,7 @@ def test_a_leaf_holds_its_data_and_nothing_else() -> None:
     assert v.__dict__ == {}
 
 
-def test_values_take_attributes_of_your_own_as_micrographs_do() -> None:
+def test_values_take_attributes_of_your_own_as_micrograds_do() -> None:
     """EurekaLabs' AdamW keeps its moments on the parameters (p.m, p.v)."""
     p = Value(0.5)
     p.m, p.v, p._vis_color = 0.1, 0.01, "red"
