@@ -12,7 +12,7 @@ Central differences are only as good as f itself: an error δ in f's values move
 up to about δ / ε. Where f loses precision — (1 - cos x) / x² at x = 1e-4 keeps about 8 of
 a float's 16 digits, since 1 - cos x cancels — that is more than any tolerance, and a right
 derivative disagrees. So for each derivative that disagrees, gradcheck estimates f's own
-rounding noise at the point (from 9 more evaluations, below) and says which it is: a
+rounding noise at the point (from 9 more evaluations of f) and says which it is: a
 derivative that disagrees by more than f's rounding explains (WRONG), or one that finite
 differences cannot check there (UNCHECKED).
 """

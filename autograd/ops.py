@@ -137,10 +137,13 @@ def _mish_grad(x: float) -> float:
 
 def _pow_grad(out: float, x: float, c: float) -> float:
     """d x^c / dx = c x^(c-1); at x = 0 it is 0 for c = 0 or c > 1, 1 for c = 1, and
-    infinite for 0 < c < 1. Where c - 1 rounds to c (|c| ≥ 2⁵³) it is c · out / x."""
+    infinite for 0 < c < 1. Where c - 1 rounds to c (|c| ≥ 2⁵³) it is c · out / x. For
+    c = 0 it is 0 everywhere (0 · x⁻¹ would overflow for a subnormal x)."""
+    if c == 0.0:
+        return 0.0
     if x != 0.0:
         return c * x ** (c - 1.0) if abs(c) < 2.0**53 else c * out / x
-    if c == 0.0 or c > 1.0:
+    if c > 1.0:
         return 0.0
     return 1.0 if c == 1.0 else math.inf
 

@@ -10,6 +10,7 @@ import pytest
 from autograd import (
     OPS,
     GradcheckError,
+    Op,
     Value,
     apply,
     gradcheck,
@@ -94,6 +95,82 @@ def test_tolerances_are_torch_style() -> None:
     assert not gradcheck(f, [1.0], rtol=1e-4, raise_exception=False)
     comparison = gradcheck_report(f, [1.0], atol=0.5, rtol=0.0).comparisons[0]
     assert comparison.tolerance == 0.5 and comparison.ok
+
+
+def versine_grad(x: float) -> float:
+    """d/dx (1 - cos x) / x² = (x sin x - 2 (1 - cos x)) / x³, which cancels near 0 as
+    the forward does: there its series -x/12 + x³/180 - x⁵/6720, exact in floats."""
+    if abs(x) < 0.05:
+        return x * (-1.0 / 12.0 + x * x * (1.0 / 180.0 - x * x / 6720.0))
+    return (x * math.sin(x) - 2.0 * (1.0 - math.cos(x))) / x**3
+
+
+def versine(grad: float = 1.0) -> Op:
+    """(1 - cos x) / x², written as it reads: 1 - cos x cancels for small x, so near
+    x = 1e-4 the forward keeps 8 of a float's 16 digits. `grad` scales its derivative."""
+    return Op(
+        name="versine",
+        symbol="vers",
+        arity=1,
+        forward=lambda x: (1.0 - math.cos(x)) / (x * x),
+        local_grads=lambda out, x: (grad * versine_grad(x),),
+        rule="d/dx (1 - cos x) / x² = (x sin x - 2 (1 - cos x)) / x³",
+    )
+
+
+def test_a_right_derivative_where_f_loses_precision_is_not_blamed() -> None:
+    """Finite differences at x = 1e-4 are off by 8e-4, as f's rounding noise of 2e-9
+    divided by eps = 1e-6 makes them: the report says so, and the check still fails
+    (finite differences cannot confirm the derivative there)."""
+    f = lambda x: apply(versine(), x)  # noqa: E731
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(f, [1e-4])
+    message = str(caught.value)
+    assert message.startswith(
+        "gradcheck: 1 of 1 derivatives disagree with finite differences, but f's own "
+        "rounding explains it: near input 0 (x0 = 0.0001), f = 0.5 keeps about 8 significant "
+        "digits (rounding noise 1.9e-09), which moves central differences with eps=1e-06 by "
+        "up to 0.0041, more than the disagreement 0.000808"
+    )
+    assert "f's own conditioning" in message and "backward gives" not in message
+    assert "UNCHECKED: f's rounding moves finite differences by ±0.0041" in message
+    (comparison,) = caught.value.report.failures
+    assert comparison.unchecked and comparison.verdict == "UNCHECKED"
+    assert comparison.noise == pytest.approx(1.9e-9, rel=0.1)
+    assert comparison.backward == pytest.approx(-1e-4 / 12, rel=1e-12)
+    assert gradcheck(f, [1e-4], raise_exception=False) is False
+    assert gradcheck(f, [1.0]) and gradcheck(f, [0.1])
+
+
+@pytest.mark.parametrize(("grad", "x"), [(1.01, 1.0), (1.01, 0.3), (-1.0, 0.01), (1e3, 1e-4)])
+def test_a_wrong_derivative_is_blamed_where_f_is_accurate_or_noisy(grad: float, x: float) -> None:
+    """Off by 1% where f keeps its digits, and by far more than f's rounding explains
+    where it does not: the derivative is blamed."""
+    with pytest.raises(GradcheckError, match="disagree; worst error") as caught:
+        gradcheck(lambda v: apply(versine(grad), v), [x])
+    assert "backward gives" in str(caught.value) and "conditioning" not in str(caught.value)
+    assert [c.verdict for c in caught.value.report.failures] == ["WRONG"]
+
+
+def test_f_rounding_is_reported_with_a_wrong_derivative_when_it_matters() -> None:
+    """At x = 1e-5 f keeps about 6 digits: its rounding moves finite differences by ~0.7,
+    more than the tolerance, yet far less than a derivative that is off by 10."""
+    wrong = dataclasses.replace(versine(), local_grads=lambda out, x: (10.0,))
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda v: apply(wrong, v), [1e-5])
+    assert "f's own rounding moves finite differences by up to 0.7" in str(caught.value)
+    assert "not enough to explain this" in str(caught.value)
+
+
+def test_the_rounding_of_accurate_functions_is_tiny() -> None:
+    """Wherever a built-in op keeps its digits, its estimated rounding noise is a few ulps,
+    so a derivative off by 0.05% is still blamed."""
+    slightly_wrong = dataclasses.replace(OPS["exp"], local_grads=lambda out, x: (out * 1.0005,))
+    report = gradcheck_report(lambda x: apply(slightly_wrong, x), [5.0], rtol=1e-4)
+    (comparison,) = report.failures
+    assert comparison.verdict == "WRONG"
+    assert 0.0 < comparison.noise < 8 * math.ulp(math.exp(5.0))
+    assert comparison.rounding < 1e-6
 
 
 def test_f_must_return_a_value() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import find, given, settings
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from reference import ALL_OPS
 
 from autograd import OPS, CustomOp, GradcheckError, Op, Value, custom_op, gradcheck
-from autograd.testing import check_op
+from autograd.testing import UndefinedDerivative, check_op
 from autograd.testing.strategies import PARAM_RANGE, Call, Graph, calls, graphs, values
 
 MARGIN = 1e-3
@@ -179,6 +179,115 @@ def test_a_wrong_derivative_of_any_op_is_caught(op: Op, position: int) -> None:
         check_op(perturbed(op, position), max_examples=50, min_inputs=position + 1)
     wrong = [c.input for c in caught.value.report.failures]
     assert wrong == [position]
+    assert [c.verdict for c in caught.value.report.failures] == ["WRONG"]
+
+
+def declare_cube(local_grads: Callable[[float, float], float]) -> CustomOp:
+    @custom_op(rule="d(x³)/dx = 3x²", local_grads=local_grads)
+    def cube(x: float) -> float:
+        return x * x * x
+
+    return cube
+
+
+@pytest.mark.parametrize(
+    ("local_grads", "gave"),
+    [
+        (lambda out, x: 3 * x * x if x <= 0 else math.nan, "returned (nan,)"),
+        (lambda out, x: 3 * x * x if x <= 0 else -math.inf, "returned (-inf,)"),
+        (lambda out, x: 3 * x * x if x <= 0 else 1 / (x - x), "raised ZeroDivisionError: "),
+    ],
+    ids=["nan", "inf", "raises"],
+)
+def test_a_derivative_undefined_on_half_the_domain_fails_at_a_shrunk_input(
+    local_grads: Callable[[float, float], float], gave: str
+) -> None:
+    """The strategies used to drop the inputs where local_grads was not finite, so this
+    cube passed: x > 0 was never drawn."""
+    cube = declare_cube(local_grads)
+    try:
+        with pytest.raises(UndefinedDerivative) as caught:
+            check_op(cube)
+        message = str(caught.value)
+        assert message.startswith(
+            "cube: the forward is defined and finite at this input, cube(1.0) = 1.0, "
+            f"but the local derivatives are not: local_grads {gave}"
+        )
+        assert "(cube: d(x³)/dx = 3x²)" in message
+        assert isinstance(caught.value, AssertionError)
+    finally:
+        cube.remove()
+
+
+def test_a_derivative_undefined_everywhere_is_not_blamed_on_the_domain() -> None:
+    cube = declare_cube(lambda out, x: math.nan)
+    try:
+        with pytest.raises(UndefinedDerivative, match=r"cube\(0.0\) = 0.0.*returned \(nan,\)"):
+            check_op(cube)
+    finally:
+        cube.remove()
+
+
+def test_every_strategy_fails_where_a_derivative_is_undefined() -> None:
+    cube = declare_cube(lambda out, x: 3 * x * x if x <= 0 else math.nan)
+    try:
+        with pytest.raises(UndefinedDerivative, match=r"cube\(1.0\) = 1.0"):
+            find(values(cube), lambda x: x > 0.0)
+        with pytest.raises(UndefinedDerivative, match=r"cube\(1.0\) = 1.0"):
+            find(calls(cube), lambda call: call.inputs[0] > 0.0)
+        with pytest.raises(UndefinedDerivative, match="cube: the forward is defined"):
+
+            @given(graphs(ops=[cube], min_value=0.5))
+            def graphs_agree(graph: Graph) -> None:
+                assert gradcheck(graph, graph.inputs)
+
+            graphs_agree()
+    finally:
+        cube.remove()
+
+
+def test_an_infinite_derivative_is_dropped_only_at_a_singular_point() -> None:
+    """√x' = 1 / (2√x) is infinite at 0: with kinks, inputs at the singular point are left
+    out; without the singular point declared, it is a failure that says to declare it."""
+    assert find(values("sqrt", kinks=True), lambda x: x < 0.5) > 0.0
+    declare = custom_op(
+        name="root",
+        rule="d√x/dx = 1 / (2√x)",
+        local_grads=lambda out, x: 0.5 / out if out else math.inf,
+        valid=lambda x: x >= 0.0,
+        domain="x ≥ 0",
+    )
+    root = declare(math.sqrt)
+    try:
+        with pytest.raises(UndefinedDerivative, match="declare a kink or pole with singularity="):
+            find(values(root, kinks=True), lambda x: True)
+    finally:
+        root.remove()
+
+
+def test_check_op_says_when_the_forward_loses_precision() -> None:
+    """(1 - cos x) / x² cancels near 0, where its derivative (a series there) is right:
+    check_op fails, since finite differences cannot confirm it, and says it is the
+    forward's rounding, not the derivative."""
+
+    @custom_op(
+        rule="d/dx (1 - cos x) / x² = -x/12 + x³/180 - …",
+        local_grads=lambda out, x: (
+            x * (-1 / 12 + x * x * (1 / 180 - x * x / 6720))
+            if abs(x) < 0.05
+            else (x * math.sin(x) - 2 * (1 - math.cos(x))) / x**3
+        ),
+    )
+    def versine(x: float) -> float:
+        return (1 - math.cos(x)) / x**2
+
+    try:
+        with pytest.raises(GradcheckError, match="but f's own rounding explains it") as caught:
+            check_op(versine)
+        assert [c.verdict for c in caught.value.report.failures] == ["UNCHECKED"]
+        assert abs(caught.value.report.point[0]) < 1e-3
+    finally:
+        versine.remove()
 
 
 @pytest.fixture

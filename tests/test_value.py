@@ -258,3 +258,10 @@ def test_repr_names_data_grad_op_and_label() -> None:
     x = Value(2.0, label="x")
     assert repr(x) == "Value(data=2.0, grad=0.0, label='x')"
     assert repr(x * x) == "Value(data=4.0, grad=0.0, op='mul')"
+
+
+def test_x_to_the_zero_has_derivative_zero_even_at_a_subnormal_x() -> None:
+    x = Value(1e-310)
+    y = x**0
+    y.backward()
+    assert (y.data, x.grad) == (1.0, 0.0)
