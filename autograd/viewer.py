@@ -178,13 +178,13 @@ class _Final:
         self.final, self.place = final, place
 
     def data(self, node: Value) -> str:
-        return self.final.get(f"d{self.place[node]}", scenes.data_text(node.data))
+        return self.final.get(_key(("d", node), self.place), scenes.data_text(node.data))
 
     def grad(self, node: Value) -> str:
-        return self.final.get(f"g{self.place[node]}", "grad ?")
+        return self.final.get(_key(("g", node), self.place), "grad ?")
 
     def message(self, consumer: Value, position: int) -> str:
-        return self.final.get(f"m{self.place[consumer]}_{position}", "")
+        return self.final.get(_key(("m", consumer, position), self.place), "")
 
 
 def _shortened(equation: str) -> str:
@@ -202,26 +202,24 @@ def stepper_texts(stepper: Stepper, place: Mapping[Value, int]) -> tuple[list[di
     changes: list[dict[str, str]] = []
     messages: dict[Value, list[float]] = {}
     final: dict[str, str] = {}
-    root_grad = f"g{place[stepper.root]}"
+    root_grad = _key(("g", stepper.root), place)
     for step in stepper.steps:
-        k = place[step.node]
+        data, grad = _key(("d", step.node), place), _key(("g", step.node), place)
         if step.phase == "forward":
-            change = {f"d{k}": scenes.data_text(step.value)}
+            change = {data: scenes.data_text(step.value)}
         elif step.phase == "backward":
             received = messages.setdefault(step.node, [])
             received.append(step.local_grad * step.upstream)
             change = {
-                f"m{place[step.sender]}_{step.position}": scenes.message_text(
+                _key(("m", step.sender, step.position), place): scenes.message_text(
                     step.local_grad, step.upstream
                 ),
-                f"g{k}": scenes.grad_text(received, step.value),
+                grad: scenes.grad_text(received, step.value),
             }
             if root_grad not in final:
                 change[root_grad] = scenes.grad_text([], 1.0)
         else:
-            change = {
-                f"d{k}": f"data {scenes.number(step.node.data)} → {scenes.number(step.value)}"
-            }
+            change = {data: f"data {scenes.number(step.node.data)} → {scenes.number(step.value)}"}
         final.update(change)
         changes.append(change)
     return changes, final
@@ -323,6 +321,8 @@ def _homes(
 
 
 def _key(slot: tuple, place: Mapping[Value, int]) -> str:
+    """A slot's name on the page: ("d", node) -> "d12" (data), ("g", node) -> "g12"
+    (grad), ("m", consumer, position) -> "m14_0" (message), by topological place."""
     if slot[0] == "m":
         return f"m{place[slot[1]]}_{slot[2]}"
     return f"{slot[0]}{place[slot[1]]}"
