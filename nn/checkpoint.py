@@ -22,6 +22,7 @@ import re
 import secrets
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from nn.layers import MLP
@@ -43,26 +44,36 @@ def save(model: MLP, path: str | os.PathLike) -> None:
         "parameters": {name: p.data for name, p in model.named_parameters()},
     }
     text = json.dumps(document, indent=1, allow_nan=False)
-    path = Path(path)
-    _remove_stale_temporaries(path)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    write_atomically(Path(path), lambda temporary: temporary.write_text(text, encoding="utf-8"))
+
+
+def write_atomically(path: Path, write: Callable[[Path], object], *, suffix: str = ".tmp") -> None:
+    """Let `write` fill a new temporary file beside `path` (`.NAME.<16 hex digits>` and
+    `suffix`, which tells matplotlib a figure's format), then rename it to `path`: the
+    file is there whole or not at all. Temporary files that earlier writes to `path` left
+    when they were killed are removed first."""
+    _remove_stale_temporaries(path, suffix)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}{suffix}")
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
+        write(temporary)
+        descriptor = os.open(temporary, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
 
 
-def _remove_stale_temporaries(path: Path) -> None:
-    """Remove the temporary files that saves to `path` left behind when they were killed:
-    files named exactly as `save` names them, untouched for STALE_AFTER seconds. Best
-    effort: a file that cannot be listed or removed is left, and the save goes on."""
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{16}}\.tmp")
+def _remove_stale_temporaries(path: Path, suffix: str) -> None:
+    """Remove the temporary files that writes to `path` left behind when they were killed:
+    files named exactly as `write_atomically` names them, untouched for STALE_AFTER
+    seconds. Best effort: a file that cannot be listed or removed is left, and the write
+    goes on."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{16}}{re.escape(suffix)}")
     cutoff = time.time() - STALE_AFTER
     try:
         with os.scandir(path.parent) as entries:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 import os
+import random
+import textwrap
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -75,6 +78,49 @@ class History:
     test_accuracy: list[float | None] = field(default_factory=list)
 
 
+GROWTH = 10.0
+"""fit warns that training diverges when an epoch's mean loss exceeds GROWTH times the loss
+the model started at. An epoch's mean is rarely above the start even with a noisy step
+size, so ten times the start means the steps overshoot."""
+
+START_SAMPLE = 64
+"""How many training examples measure the loss the model starts at: enough to know its
+size, few enough to cost next to nothing beside an epoch."""
+
+
+class DivergenceWarning(RuntimeWarning):
+    """The loss grew far above where training started: the run is diverging."""
+
+
+class DivergenceError(ArithmeticError):
+    """fit stopped because a loss, a gradient or a step stopped being a finite number.
+
+    `epoch` (from 1) is the epoch it happened in; `history` holds the epochs before it, and
+    the model is back at its parameters after the last of them (its initial ones if the
+    first epoch diverged), so it can be saved. The optimizer's state is not rolled back.
+    The error that showed the divergence is the `__cause__`.
+    """
+
+    def __init__(self, message: str, *, epoch: int, history: History) -> None:
+        super().__init__(message)
+        self.epoch = epoch
+        self.history = history
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """fit was interrupted (Ctrl-C, SIGINT) in epoch `epoch` (from 1).
+
+    As with `DivergenceError`, `history` holds the completed epochs and the model is back at
+    its parameters after the last of them, so a model and history saved together match.
+    It is a KeyboardInterrupt: code that does not look for it stops as Ctrl-C stops it.
+    """
+
+    def __init__(self, message: str, *, epoch: int, history: History) -> None:
+        super().__init__(message)
+        self.epoch = epoch
+        self.history = history
+
+
 def fit(
     model: Module,
     train: Dataset,
@@ -94,7 +140,15 @@ def fit(
     The loss of a batch is the `loss` (a name in `OBJECTIVES`) averaged over its examples,
     plus `l2` · Σ p² over the parameters. `schedule` (e.g. `LinearLR`) steps after every
     optimizer step. The progress bar (`tqdm.auto`) advances per batch and shows the
-    epoch's running loss and accuracy.
+    epoch's running loss and accuracy; when training ends it stays, with the last epoch's
+    loss and accuracies.
+
+    Training that goes wrong stops at an epoch boundary: a loss, gradient or step that is
+    not a finite number raises `DivergenceError`, Ctrl-C raises `TrainingInterrupted`; both
+    carry the history of the completed epochs and leave the model as it was after the last
+    of them. A loss that stays finite but grows, an epoch's mean more than `GROWTH` times
+    the loss the model started at (measured on the first `START_SAMPLE` examples), gives a
+    `DivergenceWarning`, once.
     """
     objective = _objective(loss)
     if not (isinstance(epochs, int) and epochs >= 1):
@@ -106,30 +160,88 @@ def fit(
     rng = generator(seed)
     history = History()
     per_epoch = math.ceil(len(train) / (batch_size or len(train)))
-    bar = _progress(epochs * per_epoch, progress)
-    for _ in range(epochs):
-        total, correct, count = 0.0, 0, 0
-        for inputs, targets in batches(train, batch_size=batch_size, seed=rng):
-            outputs = [model(x) for x in inputs]
-            batch_loss = objective.loss(outputs, [objective.labels(t) for t in targets])
-            if l2:
-                batch_loss = batch_loss + losses.l2(parameters, alpha=l2)
-            model.zero_grad()
-            batch_loss.backward()
-            optimizer.step()
-            if schedule is not None:
-                schedule.step()
-            total += batch_loss.data * len(inputs)
-            count += len(inputs)
-            if objective.decide is not None:
-                correct += sum(objective.decide(_data(y)) == t for y, t in zip(outputs, targets))
-            bar.update()
-            bar.set_postfix(_postfix(total / count, correct / count if objective.decide else None))
-        history.loss.append(total / count)
-        history.accuracy.append(correct / count if objective.decide else None)
-        history.test_accuracy.append(accuracy(model, test, loss=loss) if test else None)
-    bar.close()
+    # The parameters after the last completed epoch and how many epochs that is: one tuple,
+    # so that an interrupt between two statements cannot leave the two out of step.
+    kept = ([p.data for p in parameters], 0)
+    epoch, warned = 1, False
+    with _progress(epochs * per_epoch, progress) as bar:
+        try:
+            with no_grad():
+                first = slice(START_SAMPLE)
+                _, start = _loss(objective, model, train.inputs[first], train.targets[first], l2)
+            for epoch in range(1, epochs + 1):
+                bar.set_description(f"epoch {epoch}/{epochs}")
+                mean_loss, share = _epoch(
+                    model,
+                    train,
+                    objective,
+                    optimizer=optimizer,
+                    schedule=schedule,
+                    batch_size=batch_size,
+                    l2=l2,
+                    rng=rng,
+                    bar=bar,
+                )
+                data = [p.data for p in parameters]
+                if not all(map(math.isfinite, data)):
+                    raise FloatingPointError("a parameter is not a finite number")
+                history.loss.append(mean_loss)
+                history.accuracy.append(share)
+                history.test_accuracy.append(accuracy(model, test, loss=loss) if test else None)
+                kept = (data, epoch)
+                bar.set_postfix(_postfix(mean_loss, share, history.test_accuracy[-1]))
+                if not warned and mean_loss > GROWTH * start.data > 0.0:
+                    warnings.warn(_growth(history, start.data), DivergenceWarning, stacklevel=2)
+                    warned = True
+        except ArithmeticError as error:
+            _roll_back(parameters, history, kept)
+            raise DivergenceError(
+                f"fit: training diverged in epoch {epoch} of {epochs}: "
+                f"{textwrap.shorten(str(error), 240, placeholder=' …')}; {_kept(history)}",
+                epoch=epoch,
+                history=history,
+            ) from error
+        except KeyboardInterrupt:
+            _roll_back(parameters, history, kept)
+            raise TrainingInterrupted(
+                f"fit: interrupted in epoch {epoch} of {epochs}; {_kept(history)}",
+                epoch=epoch,
+                history=history,
+            ) from None
     return history
+
+
+def _epoch(
+    model: Module,
+    train: Dataset,
+    objective: Objective,
+    *,
+    optimizer: Optimizer,
+    schedule: object | None,
+    batch_size: int | None,
+    l2: float,
+    rng: random.Random,
+    bar,
+) -> tuple[float, float | None]:
+    """One pass over `train`, a step per batch: the mean loss and the accuracy of the
+    batches as they were met."""
+    total, correct, count = 0.0, 0, 0
+    for inputs, targets in batches(train, batch_size=batch_size, seed=rng):
+        outputs, batch_loss = _loss(objective, model, inputs, targets, l2)
+        if not math.isfinite(batch_loss.data):
+            raise FloatingPointError(f"the loss of a batch is {batch_loss.data}")
+        model.zero_grad()
+        batch_loss.backward()
+        optimizer.step()
+        if schedule is not None:
+            schedule.step()
+        total += batch_loss.data * len(inputs)
+        count += len(inputs)
+        if objective.decide is not None:
+            correct += sum(objective.decide(_data(y)) == t for y, t in zip(outputs, targets))
+        bar.update()
+        bar.set_postfix(_postfix(total / count, correct / count if objective.decide else None))
+    return total / count, correct / count if objective.decide else None
 
 
 def _data(output: Value | list[Value]) -> float | list[float]:
@@ -173,16 +285,58 @@ def _objective(loss: str) -> Objective:
     return OBJECTIVES[loss]
 
 
+def _loss(
+    objective: Objective, model: Module, inputs: list, targets: list, l2: float
+) -> tuple[list, Value]:
+    """The model's outputs for `inputs` and their mean loss, plus the L2 term."""
+    outputs = [model(x) for x in inputs]
+    value = objective.loss(outputs, [objective.labels(t) for t in targets])
+    if l2:
+        value = value + losses.l2(model.parameters(), alpha=l2)
+    return outputs, value
+
+
+def _roll_back(parameters: list[Value], history: History, kept: tuple[list[float], int]) -> None:
+    """Give the parameters their data after the last completed epoch, and keep only the
+    history of the completed epochs."""
+    data, epochs = kept
+    for p, x in zip(parameters, data):
+        p.data = x
+    for values in (history.loss, history.accuracy, history.test_accuracy):
+        del values[epochs:]
+
+
+def _kept(history: History) -> str:
+    if not history.loss:
+        return "the model is back at its initial parameters"
+    return (
+        f"the model is back at its parameters after epoch {len(history.loss)} "
+        f"(mean loss {history.loss[-1]:.4g})"
+    )
+
+
+def _growth(history: History, start: float) -> str:
+    return (
+        f"fit: the mean loss of epoch {len(history.loss)} is {history.loss[-1]:.4g}, more than "
+        f"{GROWTH:g} times the {start:.4g} the model started at: training is diverging "
+        "(is the learning rate too large?)"
+    )
+
+
 def _progress(total: int, enabled: bool):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="training", unit="batch", disable=not enabled, leave=False)
+    return tqdm(total=total, desc="training", unit="batch", disable=not enabled, leave=True)
 
 
-def _postfix(loss: float, share: float | None) -> dict[str, str]:
-    shown = {"loss": f"{loss:.4f}"}
+def _postfix(loss: float, share: float | None, test_share: float | None = None) -> dict[str, str]:
+    """What the bar shows after its count: the epoch's running loss and accuracy, and at
+    the end of an epoch its test accuracy too."""
+    shown = {"loss": f"{loss:.4g}"}
     if share is not None:
         shown["acc"] = f"{share:.1%}"
+    if test_share is not None:
+        shown["test_acc"] = f"{test_share:.1%}"
     return shown
 
 

@@ -1,15 +1,25 @@
-"""fit, accuracy and evaluate: learning XOR, reproducibility, batch sizes, schedules."""
+"""fit, accuracy and evaluate: learning XOR, reproducibility, batch sizes, schedules, and
+runs that diverge or are interrupted."""
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 
 from nn import MLP
 from nn.data import Dataset, boolean, moons
 from nn.optim import SGD, LinearLR
-from nn.train import OBJECTIVES, accuracy, evaluate, fit
+from nn.train import (
+    OBJECTIVES,
+    DivergenceError,
+    DivergenceWarning,
+    TrainingInterrupted,
+    accuracy,
+    evaluate,
+    fit,
+)
 
 
 def test_one_hidden_layer_learns_xor() -> None:
@@ -176,8 +186,152 @@ def test_the_optimizer_must_hold_the_models_parameters() -> None:
         fit(model, boolean("and"), optimizer=SGD(other.parameters(), lr=0.1), progress=False)
 
 
-def test_progress_bar_counts_batches(capsys: pytest.CaptureFixture) -> None:
+def test_a_finished_progress_bar_stays_with_its_final_loss_and_accuracy(
+    capsys: pytest.CaptureFixture,
+) -> None:
     model = MLP(2, [2], seed=0)
-    fit(model, boolean("or"), optimizer=SGD(model.parameters(), lr=0.1), epochs=3, batch_size=2)
+    data = boolean("or")
+    fit(model, data, optimizer=SGD(model.parameters(), lr=0.1), epochs=3, batch_size=2, test=data)
     err = capsys.readouterr().err
-    assert "6/6" in err and "loss=" in err and "acc=" in err
+    assert err.endswith("\n")
+    final = err.rstrip("\n").split("\r")[-1]
+    assert final.startswith("epoch 3/3") and "6/6" in final
+    assert "loss=" in final and "acc=" in final and "test_acc=" in final
+
+
+def moons_mse(lr: float) -> tuple[MLP, SGD, Dataset]:
+    """An MLP fitting 40 moons by mean squared error: lr = 3 diverges after a few epochs."""
+    model = MLP(2, [16, 16, 1], seed=0)
+    return model, SGD(model.parameters(), lr=lr), moons(40, seed=0)
+
+
+@pytest.mark.filterwarnings("ignore::nn.train.DivergenceWarning")
+def test_a_diverging_run_stops_with_its_history_and_last_finite_parameters() -> None:
+    model, optimizer, data = moons_mse(lr=3.0)
+    with pytest.raises(DivergenceError, match=r"diverged in epoch (\d+) of 20: ") as caught:
+        fit(model, data, optimizer=optimizer, loss="mse", epochs=20, progress=False)
+    stop = caught.value
+    completed = len(stop.history.loss)
+    assert 1 < completed == stop.epoch - 1
+    assert len(stop.history.accuracy) == len(stop.history.test_accuracy) == completed
+    assert all(math.isfinite(x) for x in stop.history.loss)
+    assert f"back at its parameters after epoch {completed} (mean loss " in str(stop)
+    assert isinstance(stop.__cause__, ArithmeticError)
+    reference, optimizer, data = moons_mse(lr=3.0)
+    history = fit(
+        reference, data, optimizer=optimizer, loss="mse", epochs=completed, progress=False
+    )
+    assert history == stop.history
+    assert [p.data for p in model.parameters()] == [p.data for p in reference.parameters()]
+
+
+def test_a_parameter_that_is_not_finite_after_an_epoch_is_divergence() -> None:
+    class Poisoning(SGD):
+        """SGD that makes a weight infinite at its third step, as a broken optimizer might."""
+
+        steps = 0
+
+        def step(self) -> None:
+            super().step()
+            self.steps += 1
+            if self.steps == 3:
+                self.parameters[0].data = math.inf
+
+    model = MLP(2, [2], seed=0)
+    with pytest.raises(
+        DivergenceError, match="epoch 3 of 5: a parameter is not a finite"
+    ) as caught:
+        fit(
+            model,
+            boolean("and"),
+            optimizer=Poisoning(model.parameters(), lr=0.1),
+            epochs=5,
+            batch_size=None,
+            progress=False,
+        )
+    reference = MLP(2, [2], seed=0)
+    fit(
+        reference,
+        boolean("and"),
+        optimizer=SGD(reference.parameters(), lr=0.1),
+        epochs=2,
+        batch_size=None,
+        progress=False,
+    )
+    assert len(caught.value.history.loss) == 2
+    assert [p.data for p in model.parameters()] == [p.data for p in reference.parameters()]
+
+
+def test_ctrl_c_stops_at_the_last_completed_epoch() -> None:
+    """A KeyboardInterrupt part way through epoch 3 (at its second step): the model and
+    history are those after epoch 2, as if the run had been asked for 2 epochs."""
+
+    class Interrupted(SGD):
+        steps = 0
+
+        def step(self) -> None:
+            self.steps += 1
+            if self.steps == 2 * 5 + 2:
+                raise KeyboardInterrupt
+            super().step()
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    data = moons(40, seed=0)
+    with pytest.raises(KeyboardInterrupt) as caught:  # any: a bare one must not end the tests
+        fit(
+            model,
+            data,
+            optimizer=Interrupted(model.parameters(), lr=0.01),
+            loss="mse",
+            epochs=10,
+            batch_size=8,
+            progress=False,
+        )
+    stop = caught.value
+    assert isinstance(stop, TrainingInterrupted)
+    assert stop.epoch == 3 and len(stop.history.loss) == 2
+    assert str(stop) == (
+        "fit: interrupted in epoch 3 of 10; the model is back at its parameters after epoch 2 "
+        f"(mean loss {stop.history.loss[-1]:.4g})"
+    )
+    reference = MLP(2, [16, 16, 1], seed=0)
+    history = fit(
+        reference,
+        data,
+        optimizer=SGD(reference.parameters(), lr=0.01),
+        loss="mse",
+        epochs=2,
+        batch_size=8,
+        progress=False,
+    )
+    assert stop.history == history
+    assert [p.data for p in model.parameters()] == [p.data for p in reference.parameters()]
+
+
+def test_a_loss_growing_far_above_its_start_is_warned_about_once() -> None:
+    model = MLP(2, [16, 16, 2], seed=0)
+    data = moons(200, seed=0)
+    with pytest.warns(DivergenceWarning) as records:
+        history = fit(
+            model, data, optimizer=SGD(model.parameters(), lr=1e6), epochs=3, progress=False
+        )
+    assert len(records) == 1
+    message = str(records[0].message)
+    assert message.startswith(f"fit: the mean loss of epoch 1 is {history.loss[0]:.4g}, more than")
+    assert "10 times the" in message and "the model started at" in message
+
+
+@pytest.mark.parametrize("batch_size", [1, 8, None])
+def test_ordinary_training_gives_no_divergence_warning(batch_size: int | None) -> None:
+    """Not even online SGD, whose first example's loss may be far below the epoch's mean."""
+    model = MLP(2, [16, 16, 2], seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DivergenceWarning)
+        fit(
+            model,
+            moons(40, seed=0),
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=5,
+            batch_size=batch_size,
+            progress=False,
+        )
