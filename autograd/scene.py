@@ -98,7 +98,8 @@ class Scene:
 
 def name(node: Value, place: Mapping[Value, int], label: str | None = None) -> str:
     """The name the stepper and the drawing give a node: its label (shortened, with
-    control characters written as U+XXXX), or `n` and its place in topological order."""
+    control characters written as their code, U+000A), or `n` and its place in topological
+    order."""
     label = str(node.label if label is None else label)
     if not label:
         return f"n{place[node]}"

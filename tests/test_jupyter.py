@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +28,8 @@ from pathlib import Path
 import pytest
 from conftest import require
 
+SHOTS = Path(tempfile.gettempdir())
+"""Where the screenshots go, to look at after a run."""
 TOKEN = "stepgrad-jupyter-test"
 START_SECONDS = 60.0
 """A server answers within this long, or the test fails with its log."""
@@ -319,10 +322,10 @@ def session(request: pytest.FixtureRequest, browser) -> Iterator[Session]:
     try:
         page.wait_for_function(FINISHED, arg=[len(VIEWERS), ERROR_OUTPUT], timeout=RUN_MS)
     except Exception as error:
-        page.screenshot(path=f"/tmp/jupyter-{request.param}-failed.png")
+        page.screenshot(path=SHOTS / f"jupyter-{request.param}-failed.png")
         pytest.fail(
             f"Run All showed no {len(VIEWERS)} viewers ({error}); outputs: "
-            f"{page.evaluate(OUTPUTS)}; see /tmp/jupyter-{request.param}-failed.png"
+            f"{page.evaluate(OUTPUTS)}; see {SHOTS}/jupyter-{request.param}-failed.png"
         )
     stderr = page.locator(ERROR_OUTPUT)
     assert stderr.count() == 0, f"a cell wrote an error or to stderr: {stderr.first.text_content()}"
@@ -380,8 +383,8 @@ def test_the_viewers_fit_the_output_area(session: Session, width: int) -> None:
         assert sizes["viewer"][0] <= sizes["viewer"][1], (which, sizes)
         assert sizes["output"][0] <= sizes["output"][1], (which, sizes)
         assert sizes["right"][0] <= sizes["right"][1] + 0.5, (which, sizes)
-        output.screenshot(path=f"/tmp/jupyter-{session.name}-{width}-{which}.png")
-    page.screenshot(path=f"/tmp/jupyter-{session.name}-{width}.png")
+        output.screenshot(path=SHOTS / f"jupyter-{session.name}-{width}-{which}.png")
+    page.screenshot(path=SHOTS / f"jupyter-{session.name}-{width}.png")
     assert session.errors == [] and session.off_machine == []
 
 
@@ -460,7 +463,7 @@ def test_an_nbconvert_export_steps_without_a_kernel(
         viewer.locator("[data-action=next]").click()
         assert number(viewer) == f"step 1 of {last}"
         assert viewer.evaluate("v => v.scrollWidth <= v.clientWidth")
-    page.screenshot(path="/tmp/jupyter-nbconvert.png", full_page=True)
+    page.screenshot(path=SHOTS / "jupyter-nbconvert.png", full_page=True)
     page.close()
     assert errors == []
     assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
