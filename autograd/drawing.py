@@ -61,12 +61,11 @@ Slot = tuple
 
 @dataclass
 class Picture:
-    """The texts a picture shows at one point of the passes, and where each one is: slot ->
-    [(element id, index of the text in that element)]; `owners` lists, per element id, the
-    nodes it stands for; `links` names the edge element between two elements."""
+    """Where a picture's texts are: slot -> [(element id, index of the text in that
+    element)]; `links` names the edge element between two elements, and `boxes` the key
+    of each box element."""
 
     slots: dict[Slot, list[tuple[str, int]]] = field(default_factory=dict)
-    owners: dict[str, list[Value]] = field(default_factory=dict)
     links: dict[tuple[str, str], str] = field(default_factory=dict)
     boxes: dict[str, str] = field(default_factory=dict)
 
@@ -286,7 +285,6 @@ def layout(
         element = f"v{scene.place[node]}"
         ids[node] = element
         names[element] = _escape(scene.name(node))
-        picture.owners[element] = [node]
         style = {"color": "red", "penwidth": "2"} if node in marked else {}
         module = scene.modules.get(node)
         tooltip = graphviz.nohtml(scenes.printable(node.label[:MAX_TOOLTIP]) or scene.name(node))
@@ -300,12 +298,10 @@ def layout(
         )
         if node.op is not None:
             place(f"{element}op", f"<{_escape(_op_text(node))}>", module, shape="ellipse")
-            picture.owners[f"{element}op"] = [node]
     for node in scene.inputs:
         element = f"i{scene.place[node]}"
         ids[node] = element
         names[element] = _escape(scene.name(node))
-        picture.owners[element] = [node]
         row = ["<i>input</i>", *cells(element, node, before=1)]
         place(element, _table(row, color="grey"), None, shape="plaintext")
     if scene.hidden_inputs:
@@ -320,7 +316,6 @@ def layout(
         element = f"b{number_}"
         ids[box] = element
         names[element] = _escape(box.key)
-        picture.owners[element] = box.members
         picture.boxes[element] = box.key
         rows = [f"<b>{_escape(box.title(scene.modules.get(box, scene.base)))}</b>"]
         if len(box.outputs) == 1:
@@ -357,7 +352,6 @@ def layout(
             if shown is parent and tail != "hidden" and uses.get(parent, 1) <= MAX_PARALLEL:
                 element = f"e{scene.place[node]}_{position}"
                 picture.slots[("m", node, position)] = [(element, 0)]
-                picture.owners[element] = [node]
                 label = _escape_label(texts.message(node, position))
                 edges.append((tail, head, label, {"id": element}))
             else:
