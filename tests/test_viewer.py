@@ -240,3 +240,20 @@ def test_a_window_steps_in_a_real_browser(tmp_path, dot_program: str, browser) -
     assert page.text_content(".sg-number") == "step 6 of 10"
     assert "steps 6 to 9 of 11" in page.text_content(".sg-window") and errors == []
     page.close()
+
+
+def test_the_wheel_scrolls_the_page_until_the_viewer_has_focus(
+    tmp_path, dot_program: str, browser
+) -> None:
+    path = Path(Stepper(demo_sample()).to_html(str(tmp_path / "demo.html")))
+    page, errors, _ = open_page(browser, path)
+    view_box = "() => document.querySelector('.sg-canvas svg').getAttribute('viewBox')"
+    before = page.evaluate(view_box)
+    page.hover(".sg-canvas")
+    page.mouse.wheel(0, -200)
+    assert page.evaluate(view_box) == before
+    page.click(".sg-equation")
+    page.hover(".sg-canvas")
+    page.mouse.wheel(0, -200)
+    assert page.evaluate(view_box) != before and errors == []
+    page.close()
