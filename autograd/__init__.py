@@ -8,15 +8,21 @@
 (15.0, 8.0)
 """
 
+from autograd import core
+
+CORE = core.load()
+"""Which core runs: "compiled (Cython)", or "plain Python (why)"; see autograd.core."""
+
 from autograd._origin import warn_if_shadowed
 from autograd.custom import CustomOp, custom_op
 from autograd.functions import dot, log_softmax, logsumexp, maximum, softmax
 from autograd.functions import sum as sum
+from autograd.grad_mode import enable_grad, no_grad
 from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_report
 from autograd.graph import Edge, edges, topological_order
 from autograd.ops import OPS, Op, with_constant
 from autograd.stepping import Step, Stepper
-from autograd.value import Value, apply, enable_grad, no_grad, zero_grad
+from autograd.value import Value, apply, zero_grad
 
 __stepgrad__ = True
 

@@ -7,8 +7,11 @@ dy/dx = (4 z1³ e^z2 + 5) cos x + (z1⁴ e^z2 + 7) 3x².
 
 from __future__ import annotations
 
+import argparse
+import importlib.metadata
 import math
 
+import autograd
 from autograd import Value, edges, gradcheck
 
 
@@ -23,7 +26,13 @@ def chain_rule_example(x: Value) -> Value:
     return y
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Print the example, or with --version the version and which core runs."""
+    parser = argparse.ArgumentParser(prog="python -m autograd", description=__doc__)
+    parser.add_argument("--version", action="store_true", help="the version and the core")
+    if parser.parse_args(argv).version:
+        print(f"stepgrad {importlib.metadata.version('stepgrad')}, core: {autograd.CORE}")
+        return
     x = Value(0.5, label="x")
     y = chain_rule_example(x)
     y.backward()

@@ -26,6 +26,11 @@ from autograd.value import Value, add_method, apply, remove_method
 _CUSTOM: set[str] = set()
 
 
+def custom_names() -> frozenset[str]:
+    """The names in `OPS` of the ops declared with `custom_op`; the others are built in."""
+    return frozenset(_CUSTOM)
+
+
 class CustomOp:
     """A declared op, called like a function on Values: `cube(x)` is the node cube(x).
 
@@ -94,7 +99,7 @@ def custom_op(
             domain=domain or "all real numbers",
             valid=valid,
             error=error,
-            params=params,
+            param_defaults=params,
             singularity=singularity,
             param_ranges=dict(param_ranges or {}),
         )

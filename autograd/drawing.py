@@ -28,6 +28,7 @@ from typing import Protocol
 import graphviz
 
 from autograd import scene as scenes
+from autograd.module_paths import module_depth, outer_module
 from autograd.rendering import GraphvizMissing, run_dot
 from autograd.scene import Box, Scene, data_text, grad_text, message_text, number
 from autograd.value import Value
@@ -416,7 +417,7 @@ def _emit(drawing: graphviz.Digraph, placed: dict) -> None:
     others outside."""
     for element, label, attributes in placed.get(None, []):
         drawing.node(element, label, **attributes)
-    tops = sorted({".".join(path.split(".")[:2]) for path in placed if path})
+    tops = sorted({outer_module(path, 1) for path in placed if path})
     if tops:
         with drawing.subgraph(name="cluster_model") as model:
             model.attr(label="model", style="rounded", color="grey")
@@ -429,11 +430,11 @@ def _cluster(graph: graphviz.Digraph, path: str, placed: dict) -> None:
         sub.attr(label=_escape_label(path), style="rounded", color="grey")
         for element, label, attributes in placed.get(path, []):
             sub.node(element, label, **attributes)
-        depth = path.count(".") + 2
+        depth = module_depth(path) + 1
         children = {
-            ".".join(p.split(".")[: depth + 1])
+            outer_module(p, depth)
             for p in placed
-            if p and p.startswith(path + ".") and p.count(".") >= depth
+            if p and p.startswith(path + ".") and module_depth(p) >= depth
         }
         for child in sorted(children):
             _cluster(sub, child, placed)
@@ -448,8 +449,10 @@ def _op_text(node: Value) -> str:
             if op.constant_position == 1
             else f"{constants[0]} {op.symbol}"
         )
-    if op.params:
-        named = [f"{PARAM_PREFIXES.get(k, k + '=')}{v}" for k, v in zip(op.params, constants)]
+    if op.param_defaults:
+        named = [
+            f"{PARAM_PREFIXES.get(k, k + '=')}{v}" for k, v in zip(op.param_defaults, constants)
+        ]
         return " ".join([op.symbol, *named])
     if constants:
         shown = ", ".join(constants) if len(constants) <= 3 else f"{len(constants)} constants"
@@ -465,29 +468,3 @@ def _escape(text: str) -> str:
     """Any string as HTML-like label text: markup escaped, and control characters (line
     breaks too) written as their code (U+000A), never passed to dot."""
     return html.escape(scenes.printable(text))
-
-
-def lecture_figures(folder: str) -> list[str]:
-    """Write the drawings of lecture 003's regularized logistic least squares to `folder`:
-    z = w x + b, y = σ(z), L = ½ (y - t)², R = ½ w², L_reg = L + λ R, after backward, in the
-    forward and the backward view. Returns the files written."""
-    w, x, b = Value(0.5, label="w"), Value(1.5, label="x"), Value(-0.2, label="b")
-    z = w * x + b
-    y = z.sigmoid()
-    loss = 0.5 * (y - 1.0) ** 2
-    regularizer = 0.5 * w**2
-    total = loss + 0.1 * regularizer
-    for node, label in [(z, "z"), (y, "y"), (loss, "L"), (regularizer, "R"), (total, "L_reg")]:
-        node.label = label
-    total.backward()
-    written = []
-    for show in ("forward", "backward"):
-        path = Path(folder) / f"lecture003_{show}"
-        written.append(draw(total, show=show).render(path, format="svg", cleanup=True))
-    return written
-
-
-if __name__ == "__main__":
-    import sys
-
-    print("\n".join(lecture_figures(sys.argv[1] if len(sys.argv) > 1 else ".")))

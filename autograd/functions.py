@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from autograd.ops import OPS
-from autograd.value import Value, _all_values, _floats, _nary, _parents_and_constants, apply
+from autograd.value import Value, apply
 
 
 def sum(values: Iterable[Value | float]) -> Value:
@@ -41,12 +41,9 @@ def dot(weights: Sequence[Value], inputs: Sequence[Value | float]) -> Value:
             "dot: needs as many weights as inputs, at least one; "
             f"got {len(weights)} and {len(inputs)}"
         )
-    if not _all_values(weights):
+    if not all(isinstance(w, Value) for w in weights):
         raise TypeError("dot: the weights must be Values")
-    constants = _floats(inputs)
-    if constants is not None:
-        return _nary(_DOT, weights, constants)
-    return _nary(_DOT, *_parents_and_constants(_DOT, weights + inputs))
+    return apply(_DOT, *weights, *inputs)
 
 
 def maximum(a: Value | float, b: Value | float) -> Value:

@@ -26,7 +26,9 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from autograd.value import Value, enable_grad, no_grad
+from autograd import checks
+from autograd.grad_mode import enable_grad, no_grad
+from autograd.value import Value
 
 
 @dataclass(frozen=True)
@@ -224,9 +226,7 @@ def gradcheck_report(
         raise ValueError(f"gradcheck: eps must be a positive number, got {eps!r}")
     if not inputs:
         raise ValueError("gradcheck: f needs at least one input to check")
-    if directions is not None and (
-        isinstance(directions, bool) or not isinstance(directions, int) or directions < 1
-    ):
+    if directions is not None and (not checks.is_integer(directions) or directions < 1):
         raise ValueError(
             f"gradcheck: directions must be a positive int or None, got {directions!r}"
         )

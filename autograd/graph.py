@@ -7,10 +7,9 @@ none of them changes a node.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-if TYPE_CHECKING:
-    from autograd.value import Value
+from autograd.value import Value, reachable
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -22,26 +21,6 @@ def topological_order(root: Value) -> list[Value]:
     """
     interior, leaves = reachable(root)
     return sorted(interior + leaves, key=_index)
-
-
-def reachable(root: Value) -> tuple[list[Value], list[Value]]:
-    """The nodes `root` depends on, each once: those made by ops, and the leaves (in no
-    particular order). Backward sorts only the first: leaves need no place in the order."""
-    seen = {root}
-    stack = [root]
-    interior: list[Value] = []
-    leaves: list[Value] = []
-    while stack:
-        node = stack.pop()
-        if not node.parents:
-            leaves.append(node)
-            continue
-        interior.append(node)
-        for parent in node.parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return interior, leaves
 
 
 _index = attrgetter("index")

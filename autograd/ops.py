@@ -1,7 +1,7 @@
 """The table of ops: every op stepgrad knows, declared once with its derivative rule.
 
 Each `Op` says how to compute the op on floats (`forward`) and its *local derivatives*
-d out / d input_i, one per input, given the inputs and the output it already computed
+d out / d input_i, one per input, given the output it already computed and the inputs
 (`local_grads(out, *inputs, *params)`): sigmoid, tanh and exp reuse `out` instead of
 recomputing it. `Value`'s methods, its error messages, and the tools that draw, step and
 check graphs all read this table, so adding an activation is adding one entry here.
@@ -25,18 +25,19 @@ EXP_MAX = math.log(1.7976931348623157e308)
 class Op:
     """One operation: how to compute it, its local derivatives, and where it is defined.
 
-    `arity` is the number of inputs (None: any number, at least one). `params` lists the
-    op's constant parameters with their defaults (None: required), passed after the inputs.
-    `valid(*inputs, *params)` is False outside the domain that `domain` states in words;
-    there `error` is raised. `singularity(*inputs, *params)` is the distance to the nearest
-    point where the derivative jumps (relu at 0), is unbounded (1/b at b = 0) or the domain
-    ends (ln x at 0), so finite differences and generated examples can keep away from it;
-    None means there is no such point. `param_ranges` gives, for a param, the interval
-    generated examples draw it from (the testing strategies use [-2, 2] for a param not
-    listed). `aliases` are other names of the op's Value method (silu is also swish).
+    `arity` is the number of inputs (None: any number, at least one). `param_defaults`
+    names the op's constant params with their defaults (None: required); their values
+    come after the inputs in every call. `valid(*inputs, *params)` is False outside the
+    domain that `domain` states in words; there `error` is raised.
+    `singularity(*inputs, *params)` is the distance to the nearest point where the
+    derivative jumps (relu at 0), is unbounded (1/b at b = 0) or the domain ends (ln x at
+    0), so finite differences and generated examples keep away from it; None: no such
+    point. `param_ranges` gives, for a param, the interval generated examples draw it
+    from ([-2, 2] if not listed). `aliases` are other names of the op's Value method.
 
     An op made by `with_constant` has the table op it comes from as `base`, and the
-    position of the input that a number fills as `constant_position`.
+    position of the input that a number fills as `constant_position`; its functions are
+    the base's, called with the number at that position.
     """
 
     name: str
@@ -48,7 +49,7 @@ class Op:
     domain: str = "all real numbers"
     valid: Callable[..., bool] | None = None
     error: type[Exception] = ValueError
-    params: dict[str, float | None] = field(default_factory=dict)
+    param_defaults: dict[str, float | None] = field(default_factory=dict)
     singularity: Callable[..., float] | None = None
     param_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
@@ -59,40 +60,22 @@ class Op:
 def with_constant(op: Op, position: int) -> Op:
     """`op` of two inputs with input `position` (0 or 1) filled by a number.
 
-    The number is the derived op's one param, so `x * 0.5` and `1 - x` are each one node
-    with the single parent x, as in PyTorch: a constant has no gradient and no node.
+    The number is the node's one param, so `x * 0.5` and `1 - x` are each one node with
+    the single parent x, as in PyTorch: a constant has no gradient and no node.
     """
-    try:
-        return _WITH_CONSTANT[op, position]
-    except KeyError:
-        return _WITH_CONSTANT.setdefault((op, position), _fill(op, position))
+    key = (op, position)
+    if key not in _WITH_CONSTANT:
+        _WITH_CONSTANT[key] = replace(
+            op,
+            arity=1,
+            param_defaults={"ab"[position]: None},
+            base=op,
+            constant_position=position,
+        )
+    return _WITH_CONSTANT[key]
 
 
 _WITH_CONSTANT: dict[tuple[Op, int], Op] = {}
-
-
-def _fill(op: Op, position: int) -> Op:
-    forward, local_grads, valid, singularity = op.forward, op.local_grads, op.valid, op.singularity
-    if position == 1:
-        return replace(
-            op,
-            arity=1,
-            local_grads=lambda out, x, c: (local_grads(out, x, c)[0],),
-            params={"b": None},
-            base=op,
-            constant_position=1,
-        )
-    return replace(
-        op,
-        arity=1,
-        forward=lambda x, c: forward(c, x),
-        local_grads=lambda out, x, c: (local_grads(out, c, x)[1],),
-        valid=valid and (lambda x, c: valid(c, x)),
-        singularity=singularity and (lambda x, c: singularity(c, x)),
-        params={"a": None},
-        base=op,
-        constant_position=0,
-    )
 
 
 def _sigmoid(x: float) -> float:
@@ -200,294 +183,89 @@ def _maximum_grads(out: float, a: float, b: float) -> tuple[float, float]:
     return (1.0, 0.0) if a > b else (0.0, 1.0)
 
 
-OPS: dict[str, Op] = {
-    op.name: op
-    for op in (
-        Op(
-            name="add",
-            symbol="+",
-            arity=2,
-            forward=lambda a, b: a + b,
-            local_grads=lambda out, a, b: (1.0, 1.0),
-            rule="∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1",
-        ),
-        Op(
-            name="sub",
-            symbol="-",
-            arity=2,
-            forward=lambda a, b: a - b,
-            local_grads=lambda out, a, b: (1.0, -1.0),
-            rule="∂(a - b)/∂a = 1, ∂(a - b)/∂b = -1",
-        ),
-        Op(
-            name="mul",
-            symbol="*",
-            arity=2,
-            forward=lambda a, b: a * b,
-            local_grads=lambda out, a, b: (b, a),
-            rule="∂(a · b)/∂a = b, ∂(a · b)/∂b = a",
-        ),
-        Op(
-            name="div",
-            symbol="/",
-            arity=2,
-            forward=lambda a, b: a / b,
-            local_grads=lambda out, a, b: (1.0 / b, -out / b),
-            rule="∂(a / b)/∂a = 1 / b, ∂(a / b)/∂b = -a / b²",
-            domain="b ≠ 0",
-            valid=lambda a, b: b != 0.0,
-            error=ZeroDivisionError,
-            singularity=lambda a, b: abs(b),
-        ),
-        Op(
-            name="neg",
-            symbol="-",
-            arity=1,
-            forward=lambda x: -x,
-            local_grads=lambda out, x: (-1.0,),
-            rule="d(-x)/dx = -1",
-        ),
-        Op(
-            name="pow",
-            symbol="**",
-            arity=1,
-            forward=lambda x, exponent: x**exponent,
-            local_grads=lambda out, x, exponent: (_pow_grad(out, x, exponent),),
-            rule="d(x^c)/dx = c · x^(c-1)",
-            domain="x > 0, or x < 0 with an integer exponent, or x = 0 with exponent ≥ 0",
-            valid=_pow_valid,
-            params={"exponent": None},
-            singularity=lambda x, exponent: (
-                math.inf if exponent >= 0.0 and exponent == int(exponent) else abs(x)
-            ),
-            param_ranges={"exponent": (-3.0, 4.0)},
-        ),
-        Op(
-            name="power",
-            symbol="**",
-            arity=2,
-            forward=lambda a, b: a**b,
-            local_grads=_power_grads,
-            rule="∂(a^b)/∂a = b · a^(b-1), ∂(a^b)/∂b = a^b · ln a",
-            domain="a > 0, or a = 0 with b > 0",
-            valid=lambda a, b: a > 0.0 or (a == 0.0 and b > 0.0),
-            singularity=lambda a, b: abs(a),
-        ),
-        Op(
-            name="abs",
-            symbol="|x|",
-            arity=1,
-            forward=abs,
-            local_grads=lambda out, x: (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0,),
-            rule="d|x|/dx = sign(x), 0 at x = 0",
-            singularity=lambda x: abs(x),
-        ),
-        Op(
-            name="exp",
-            symbol="exp",
-            arity=1,
-            forward=math.exp,
-            local_grads=lambda out, x: (out,),
-            rule="d(e^x)/dx = e^x",
-            domain=f"x ≤ {EXP_MAX:.4f} (e^x overflows above)",
-            valid=lambda x: x <= EXP_MAX,
-            error=OverflowError,
-        ),
-        Op(
-            name="log",
-            symbol="ln",
-            arity=1,
-            forward=math.log,
-            local_grads=lambda out, x: (1.0 / x,),
-            rule="d(ln x)/dx = 1 / x",
-            domain="x > 0",
-            valid=lambda x: x > 0.0,
-            singularity=lambda x: abs(x),
-        ),
-        Op(
-            name="sqrt",
-            symbol="√",
-            arity=1,
-            forward=math.sqrt,
-            local_grads=lambda out, x: (0.5 / out if out else math.inf,),
-            rule="d(√x)/dx = 1 / (2√x)",
-            domain="x ≥ 0 (the derivative is infinite at 0)",
-            valid=lambda x: x >= 0.0,
-            singularity=lambda x: abs(x),
-        ),
-        Op(
-            name="sin",
-            symbol="sin",
-            arity=1,
-            forward=math.sin,
-            local_grads=lambda out, x: (math.cos(x),),
-            rule="d(sin x)/dx = cos x",
-        ),
-        Op(
-            name="cos",
-            symbol="cos",
-            arity=1,
-            forward=math.cos,
-            local_grads=lambda out, x: (-math.sin(x),),
-            rule="d(cos x)/dx = -sin x",
-        ),
-        Op(
-            name="identity",
-            symbol="id",
-            arity=1,
-            forward=lambda x: x,
-            local_grads=lambda out, x: (1.0,),
-            rule="f(x) = x, f'(x) = 1",
-        ),
-        Op(
-            name="step",
-            symbol="step",
-            arity=1,
-            forward=lambda x: 1.0 if x >= 0.0 else 0.0,
-            local_grads=lambda out, x: (0.0,),
-            rule="step(x) = 1 if x ≥ 0 else 0, step'(x) = 0",
-            singularity=lambda x: abs(x),
-        ),
-        Op(
-            name="relu",
-            symbol="relu",
-            arity=1,
-            forward=lambda x: x if x > 0.0 else 0.0,
-            local_grads=lambda out, x: (1.0 if x > 0.0 else 0.0,),
-            rule="relu(x) = max(0, x), relu'(x) = 1 if x > 0 else 0",
-            singularity=lambda x: abs(x),
-        ),
-        Op(
-            name="leaky_relu",
-            symbol="leaky_relu",
-            arity=1,
-            forward=lambda x, alpha: x if x > 0.0 else alpha * x,
-            local_grads=lambda out, x, alpha: (1.0 if x > 0.0 else alpha,),
-            rule="f(x) = x if x > 0 else αx, f'(x) = 1 if x > 0 else α",
-            params={"alpha": 0.01},
-            param_ranges={"alpha": (0.0, 1.0)},
-            singularity=lambda x, alpha: abs(x),
-        ),
-        Op(
-            name="elu",
-            symbol="elu",
-            arity=1,
-            forward=lambda x, alpha: x if x > 0.0 else alpha * math.expm1(x),
-            local_grads=lambda out, x, alpha: (1.0 if x > 0.0 else alpha * math.exp(x),),
-            rule="f(x) = x if x > 0 else α(e^x - 1), f'(x) = 1 if x > 0 else f(x) + α = α e^x",
-            params={"alpha": 1.0},
-            param_ranges={"alpha": (0.1, 2.0)},
-            singularity=lambda x, alpha: abs(x),
-        ),
-        Op(
-            name="sigmoid",
-            symbol="σ",
-            arity=1,
-            forward=_sigmoid,
-            local_grads=lambda out, x: (_sigmoid_grad(out, x),),
-            rule="σ(x) = 1 / (1 + e^-x), σ'(x) = σ(x) (1 - σ(x))",
-        ),
-        Op(
-            name="tanh",
-            symbol="tanh",
-            arity=1,
-            forward=math.tanh,
-            local_grads=lambda out, x: (_tanh_grad(out, x),),
-            rule="tanh'(x) = 1 - tanh(x)²",
-        ),
-        Op(
-            name="softplus",
-            symbol="softplus",
-            arity=1,
-            forward=_softplus,
-            local_grads=lambda out, x: (_sigmoid(x),),
-            rule="softplus(x) = ln(1 + e^x), softplus'(x) = σ(x)",
-        ),
-        Op(
-            name="log_sigmoid",
-            symbol="ln σ",
-            arity=1,
-            forward=lambda x: -_softplus(-x),
-            local_grads=lambda out, x: (_sigmoid(-x),),
-            rule="ln σ(x) = -softplus(-x), (ln σ)'(x) = 1 - σ(x)",
-        ),
-        Op(
-            name="softsign",
-            symbol="softsign",
-            arity=1,
-            forward=lambda x: x / (1.0 + abs(x)),
-            local_grads=lambda out, x: (1.0 / (1.0 + abs(x)) / (1.0 + abs(x)),),
-            rule="softsign(x) = x / (1 + |x|), softsign'(x) = 1 / (1 + |x|)²",
-        ),
-        Op(
-            name="arctan",
-            symbol="arctan",
-            arity=1,
-            forward=math.atan,
-            local_grads=lambda out, x: (1.0 / (1.0 + x * x),),
-            rule="arctan'(x) = 1 / (1 + x²)",
-        ),
-        Op(
-            name="silu",
-            symbol="silu",
-            arity=1,
-            forward=lambda x: x * _sigmoid(x),
-            local_grads=lambda out, x: (_silu_grad(x),),
-            rule="silu(x) = x σ(x) (swish), silu'(x) = σ(x) (1 + x (1 - σ(x)))",
-            aliases=("swish",),
-        ),
-        Op(
-            name="mish",
-            symbol="mish",
-            arity=1,
-            forward=lambda x: x * math.tanh(_softplus(x)),
-            local_grads=lambda out, x: (_mish_grad(x),),
-            rule="mish(x) = x tanh(sp), sp = softplus(x), mish'(x) = tanh(sp) + x σ(x) sech²(sp)",
-        ),
-        Op(
-            name="sinc",
-            symbol="sinc",
-            arity=1,
-            forward=_sinc,
-            local_grads=lambda out, x: (_sinc_grad(out, x),),
-            rule="sinc(x) = sin(x) / x, sinc(0) = 1, sinc'(x) = (cos x - sinc x) / x, sinc'(0) = 0",
-        ),
-        Op(
-            name="maximum",
-            symbol="max",
-            arity=2,
-            forward=max,
-            local_grads=_maximum_grads,
-            rule="∂max(a, b)/∂a = 1 if a > b else 0 (½ each on a tie)",
-            singularity=lambda a, b: abs(a - b),
-        ),
-        Op(
-            name="sum",
-            symbol="Σ",
-            arity=None,
-            forward=lambda *xs: math.fsum(xs),
-            local_grads=lambda out, *xs: (1.0,) * len(xs),
-            rule="∂(Σ x_j)/∂x_i = 1",
-        ),
-        Op(
-            name="dot",
-            symbol="Σ w·x",
-            arity=None,
-            forward=_dot,
-            local_grads=_dot_grads,
-            rule="z = Σ_i w_i x_i: ∂z/∂w_i = x_i, ∂z/∂x_i = w_i",
-            domain="weights w_1..w_n, then as many inputs x_1..x_n",
-            valid=lambda *args: len(args) % 2 == 0,
-            error=TypeError,
-        ),
-        Op(
-            name="logsumexp",
-            symbol="logsumexp",
-            arity=None,
-            forward=_logsumexp,
-            local_grads=lambda out, *xs: tuple(math.exp(x - out) for x in xs),
-            rule="∂(ln Σ e^x_j)/∂x_i = e^(x_i - lse) = softmax_i",
-        ),
-    )
-}
+# One op per entry: Op(name, symbol, arity, forward, local_grads, rule, **where it is defined).
+# fmt: off
+OPS: dict[str, Op] = {op.name: op for op in (
+    Op("add", "+", 2, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0),
+       "∂(a + b)/∂a = 1, ∂(a + b)/∂b = 1"),
+    Op("sub", "-", 2, lambda a, b: a - b, lambda out, a, b: (1.0, -1.0),
+       "∂(a - b)/∂a = 1, ∂(a - b)/∂b = -1"),
+    Op("mul", "*", 2, lambda a, b: a * b, lambda out, a, b: (b, a),
+       "∂(a · b)/∂a = b, ∂(a · b)/∂b = a"),
+    Op("div", "/", 2, lambda a, b: a / b, lambda out, a, b: (1.0 / b, -out / b),
+       "∂(a / b)/∂a = 1 / b, ∂(a / b)/∂b = -a / b²",
+       domain="b ≠ 0", valid=lambda a, b: b != 0.0, error=ZeroDivisionError,
+       singularity=lambda a, b: abs(b)),
+    Op("neg", "-", 1, lambda x: -x, lambda out, x: (-1.0,), "d(-x)/dx = -1"),
+    Op("pow", "**", 1, lambda x, exponent: x**exponent,
+       lambda out, x, exponent: (_pow_grad(out, x, exponent),), "d(x^c)/dx = c · x^(c-1)",
+       domain="x > 0, or x < 0 with an integer exponent, or x = 0 with exponent ≥ 0",
+       valid=_pow_valid, param_defaults={"exponent": None},
+       singularity=lambda x, exponent: (
+           math.inf if exponent >= 0.0 and exponent == int(exponent) else abs(x)),
+       param_ranges={"exponent": (-3.0, 4.0)}),
+    Op("power", "**", 2, lambda a, b: a**b, _power_grads,
+       "∂(a^b)/∂a = b · a^(b-1), ∂(a^b)/∂b = a^b · ln a",
+       domain="a > 0, or a = 0 with b > 0", valid=lambda a, b: a > 0.0 or (a == 0.0 and b > 0.0),
+       singularity=lambda a, b: abs(a)),
+    Op("abs", "|x|", 1, abs, lambda out, x: (1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0,),
+       "d|x|/dx = sign(x), 0 at x = 0", singularity=lambda x: abs(x)),
+    Op("exp", "exp", 1, math.exp, lambda out, x: (out,), "d(e^x)/dx = e^x",
+       domain=f"x ≤ {EXP_MAX:.4f} (e^x overflows above)", valid=lambda x: x <= EXP_MAX,
+       error=OverflowError),
+    Op("log", "ln", 1, math.log, lambda out, x: (1.0 / x,), "d(ln x)/dx = 1 / x",
+       domain="x > 0", valid=lambda x: x > 0.0, singularity=lambda x: abs(x)),
+    Op("sqrt", "√", 1, math.sqrt, lambda out, x: (0.5 / out if out else math.inf,),
+       "d(√x)/dx = 1 / (2√x)", domain="x ≥ 0 (the derivative is infinite at 0)",
+       valid=lambda x: x >= 0.0, singularity=lambda x: abs(x)),
+    Op("sin", "sin", 1, math.sin, lambda out, x: (math.cos(x),), "d(sin x)/dx = cos x"),
+    Op("cos", "cos", 1, math.cos, lambda out, x: (-math.sin(x),), "d(cos x)/dx = -sin x"),
+    Op("identity", "id", 1, lambda x: x, lambda out, x: (1.0,), "f(x) = x, f'(x) = 1"),
+    Op("step", "step", 1, lambda x: 1.0 if x >= 0.0 else 0.0, lambda out, x: (0.0,),
+       "step(x) = 1 if x ≥ 0 else 0, step'(x) = 0", singularity=lambda x: abs(x)),
+    Op("relu", "relu", 1, lambda x: x if x > 0.0 else 0.0,
+       lambda out, x: (1.0 if x > 0.0 else 0.0,),
+       "relu(x) = max(0, x), relu'(x) = 1 if x > 0 else 0", singularity=lambda x: abs(x)),
+    Op("leaky_relu", "leaky_relu", 1, lambda x, alpha: x if x > 0.0 else alpha * x,
+       lambda out, x, alpha: (1.0 if x > 0.0 else alpha,),
+       "f(x) = x if x > 0 else αx, f'(x) = 1 if x > 0 else α",
+       param_defaults={"alpha": 0.01}, param_ranges={"alpha": (0.0, 1.0)},
+       singularity=lambda x, alpha: abs(x)),
+    Op("elu", "elu", 1, lambda x, alpha: x if x > 0.0 else alpha * math.expm1(x),
+       lambda out, x, alpha: (1.0 if x > 0.0 else alpha * math.exp(x),),
+       "f(x) = x if x > 0 else α(e^x - 1), f'(x) = 1 if x > 0 else f(x) + α = α e^x",
+       param_defaults={"alpha": 1.0}, param_ranges={"alpha": (0.1, 2.0)},
+       singularity=lambda x, alpha: abs(x)),
+    Op("sigmoid", "σ", 1, _sigmoid, lambda out, x: (_sigmoid_grad(out, x),),
+       "σ(x) = 1 / (1 + e^-x), σ'(x) = σ(x) (1 - σ(x))"),
+    Op("tanh", "tanh", 1, math.tanh, lambda out, x: (_tanh_grad(out, x),),
+       "tanh'(x) = 1 - tanh(x)²"),
+    Op("softplus", "softplus", 1, _softplus, lambda out, x: (_sigmoid(x),),
+       "softplus(x) = ln(1 + e^x), softplus'(x) = σ(x)"),
+    Op("log_sigmoid", "ln σ", 1, lambda x: -_softplus(-x), lambda out, x: (_sigmoid(-x),),
+       "ln σ(x) = -softplus(-x), (ln σ)'(x) = 1 - σ(x)"),
+    Op("softsign", "softsign", 1, lambda x: x / (1.0 + abs(x)),
+       lambda out, x: (1.0 / (1.0 + abs(x)) / (1.0 + abs(x)),),
+       "softsign(x) = x / (1 + |x|), softsign'(x) = 1 / (1 + |x|)²"),
+    Op("arctan", "arctan", 1, math.atan, lambda out, x: (1.0 / (1.0 + x * x),),
+       "arctan'(x) = 1 / (1 + x²)"),
+    Op("silu", "silu", 1, lambda x: x * _sigmoid(x), lambda out, x: (_silu_grad(x),),
+       "silu(x) = x σ(x) (swish), silu'(x) = σ(x) (1 + x (1 - σ(x)))", aliases=("swish",)),
+    Op("mish", "mish", 1, lambda x: x * math.tanh(_softplus(x)), lambda out, x: (_mish_grad(x),),
+       "mish(x) = x tanh(sp), sp = softplus(x), mish'(x) = tanh(sp) + x σ(x) sech²(sp)"),
+    Op("sinc", "sinc", 1, _sinc, lambda out, x: (_sinc_grad(out, x),),
+       "sinc(x) = sin(x) / x, sinc(0) = 1, sinc'(x) = (cos x - sinc x) / x, sinc'(0) = 0"),
+    Op("maximum", "max", 2, max, _maximum_grads,
+       "∂max(a, b)/∂a = 1 if a > b else 0 (½ each on a tie)",
+       singularity=lambda a, b: abs(a - b)),
+    Op("sum", "Σ", None, lambda *xs: math.fsum(xs), lambda out, *xs: (1.0,) * len(xs),
+       "∂(Σ x_j)/∂x_i = 1"),
+    Op("dot", "Σ w·x", None, _dot, _dot_grads, "z = Σ_i w_i x_i: ∂z/∂w_i = x_i, ∂z/∂x_i = w_i",
+       domain="weights w_1..w_n, then as many inputs x_1..x_n",
+       valid=lambda *args: len(args) % 2 == 0, error=TypeError),
+    Op("logsumexp", "logsumexp", None, _logsumexp,
+       lambda out, *xs: tuple(math.exp(x - out) for x in xs),
+       "∂(ln Σ e^x_j)/∂x_i = e^(x_i - lse) = softmax_i"),
+)}
+# fmt: on
 """Every op, by name. Tools enumerate ops from here; nothing else declares one."""

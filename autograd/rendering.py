@@ -15,7 +15,8 @@ import os
 import re
 import signal
 import subprocess
-from numbers import Real
+
+from autograd import checks
 
 INSTALL = "install Graphviz's dot program: sudo apt-get install graphviz (or graphviz.org/download)"
 STDERR_LIMIT = 2000
@@ -90,7 +91,7 @@ def _check_name(argument: str, value: object) -> None:
 
 def _check_timeout(timeout: object) -> None:
     """A time bound is a positive finite number of seconds (`0 < nan` is False)."""
-    if isinstance(timeout, bool) or not isinstance(timeout, Real) or not 0 < timeout < math.inf:
+    if not checks.is_real(timeout) or not 0 < timeout < math.inf:
         raise ValueError(
             f"draw: timeout must be a positive finite number of seconds, not {timeout!r}"
         )

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from autograd.graph import topological_order
+from autograd.module_paths import module_depth, module_paths, outer_module
 from autograd.value import Value
 
 MAX_LABEL = 40
@@ -156,23 +157,23 @@ class Pictures:
         outside it, inside the module `base` ("" for none)."""
         max_nodes = self.max_nodes
         member_set = set(members)
-        depth = _depth(base)
+        depth = module_depth(base)
         inside = {
             node: module
             for node, module in self.modules.items()
-            if _depth(module) > depth and node in member_set
+            if module_depth(module) > depth and node in member_set
         }
         box_key: dict[Value, str] = {}
         boxes: dict[str, Box] = {}
         if chains and len(members) > max_nodes:
             boxes.update(self._chains(members, member_set, inside, box_key))
-        level = max((_depth(p) for p in inside.values()), default=0)
+        level = max((module_depth(p) for p in inside.values()), default=0)
         while level > depth and (
             _count(members, box_key) > max_nodes or _links(members, box_key) > max_nodes
         ):
             for node, module in inside.items():
-                if _depth(module) >= level:
-                    box_key[node] = _truncate(module, level)
+                if module_depth(module) >= level:
+                    box_key[node] = outer_module(module, level)
             level -= 1
         kept = None
         if _count(members, box_key) > max_nodes:
@@ -215,8 +216,8 @@ class Pictures:
             module = inside.get(box.members[-1])
             if module is not None and box.kind == "chain":
                 modules[box] = module
-            elif box.kind == "module" and _depth(box.key) > depth + 1:
-                modules[box] = _truncate(box.key, _depth(box.key) - 1)
+            elif box.kind == "module" and module_depth(box.key) > depth + 1:
+                modules[box] = outer_module(box.key, module_depth(box.key) - 1)
         limit = max(10, max_nodes // 4)
         if len({(p, box_of.get(c, c)) for p, c, _ in crossing if p in inputs}) > max_nodes:
             limit = 0
@@ -355,59 +356,6 @@ def _links(members: list[Value], box_key: dict[Value, str]) -> int:
             elif mine != theirs:
                 pairs.add((theirs or parent, mine or node))
     return single + len(pairs)
-
-
-def _depth(path: str) -> int:
-    """How deep a module path is: "" 0, "layers.0" 1, "layers.0.neurons.3" 2."""
-    return path.count(".") // 2 + 1 if path else 0
-
-
-def _truncate(path: str, depth: int) -> str:
-    return ".".join(path.split(".")[: 2 * depth])
-
-
-def module_paths(order: Iterable[Value]) -> dict[Value, str]:
-    """The `nn` module each node was made in, for the nodes made in one.
-
-    A parameter's label names its module ("layers.0.neurons.3.w.2" is in
-    "layers.0.neurons.3"); a node made from a parameter is in that parameter's module; and
-    a node of a table op whose parents all are in one module, one of them made from a
-    parameter, is in it too: the activation of a weighted sum, or the next + of a neuron
-    written with binary ops. What a loss does with a model's output stays outside.
-    """
-    paths: dict[Value, str] = {}
-    direct: set[Value] = set()
-    for node in order:
-        parents = node.parents
-        if not parents:
-            path = _module_of(node.label)
-            if path is not None:
-                paths[node] = path
-        elif paths:
-            owner = next((paths[p] for p in parents if not p.parents and p in paths), None)
-            first = paths.get(parents[0])
-            if owner is not None:
-                paths[node] = owner
-                direct.add(node)
-            elif (
-                first is not None
-                and node.op.base is None
-                and all(p.parents and paths.get(p) == first for p in parents)
-                and any(p in direct for p in parents)
-            ):
-                paths[node] = first
-    return paths
-
-
-def _module_of(label: str) -> str | None:
-    """ "layers.0.neurons.3.w.2" -> "layers.0.neurons.3"; None for labels not of that form."""
-    if not label or not isinstance(label, str):
-        return None
-    parts = label.split(".")
-    parts = parts[:-2] if parts[-1].isdigit() else parts[:-1]
-    if not parts or len(parts) % 2 or not all(part.isdigit() for part in parts[1::2]):
-        return None
-    return ".".join(parts)
 
 
 def number(x: float) -> str:

@@ -158,7 +158,9 @@ def _expression(node: Value, names: list[str]) -> tuple[str, str]:
         values = [_number(p.data) for p in node.parents]
         constants = [_number(c) for c in node.params]
         extra = (
-            constants if op.arity is None else [f"{k}={v}" for k, v in zip(op.params, constants)]
+            constants
+            if op.arity is None
+            else [f"{k}={v}" for k, v in zip(op.param_defaults, constants)]
         )
         call = f"{op.symbol}({{}})"
         return call.format(", ".join(names + extra)), call.format(", ".join(values + extra))

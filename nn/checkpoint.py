@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import math
 import os
 import re
 import secrets
@@ -25,6 +24,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from autograd import checks
 from nn.layers import MLP
 
 FORMAT = "stepgrad.MLP"
@@ -166,9 +166,9 @@ def _model(path: Path, config: dict) -> MLP:
 
 
 def _finite_number(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
+    """True for a JSON number that is a finite float: not true or false, NaN, ±Infinity or an
+    int too large for a float."""
     try:
-        return math.isfinite(value)
+        return checks.is_real(value) and checks.is_finite(float(value))
     except OverflowError:
         return False

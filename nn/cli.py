@@ -45,7 +45,6 @@ from nn.train import (
     DivergenceWarning,
     History,
     TrainingInterrupted,
-    capped_epochs,
     fit,
 )
 
@@ -113,7 +112,7 @@ def train(args: argparse.Namespace) -> int:
         train_set,
         optimizer=optimizer,
         loss=args.loss,
-        epochs=capped_epochs(args.epochs),
+        epochs=args.epochs,
         batch_size=args.batch_size,
         l2=args.l2,
         test=test_set,
@@ -142,7 +141,7 @@ def demo(args: argparse.Namespace) -> int:
         dataset,
         optimizer=optimizer,
         loss="hinge",
-        epochs=capped_epochs(100),
+        epochs=100,
         batch_size=None,
         l2=1e-4,
         schedule=schedule,
@@ -353,7 +352,7 @@ def offered_activations() -> list[str]:
         if name not in OPS:
             return True
         op = OPS[name]
-        outputs = [op.forward(x, *op.params.values()) for x in grid]
+        outputs = [op.forward(x, *op.param_defaults.values()) for x in grid]
         return all(a <= b for a, b in itertools.pairwise(outputs))
 
     return [name for name in activations() if rises(name)]

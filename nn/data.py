@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from autograd import checks
 from nn.seeds import Seed, generator
 
 if TYPE_CHECKING:
@@ -88,11 +89,7 @@ def boolean(name: str, *, labels: tuple[int, int] = (0, 1)) -> Dataset:
     table = _TRUTH_TABLES.get(name.lower())
     if table is None:
         raise ValueError(f"unknown truth table {name!r}; choose one of {', '.join(_TRUTH_TABLES)}")
-    if (
-        len(labels) != 2
-        or not all(isinstance(label, int) and not isinstance(label, bool) for label in labels)
-        or labels[0] == labels[1]
-    ):
+    if len(labels) != 2 or not all(map(checks.is_integer, labels)) or labels[0] == labels[1]:
         raise ValueError(f"labels must be two different ints (false, true), got {labels!r}")
     inputs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
     targets = [labels[1] if value else labels[0] for value in table]
@@ -150,7 +147,7 @@ def spirals(n: int, *, classes: int = 3, noise: float = 0.2, seed: Seed = 0) -> 
     98°.) Rows are shuffled; labels are 0 .. classes - 1.
     """
     rng = generator(seed)
-    if not isinstance(classes, int) or isinstance(classes, bool) or classes < 2:
+    if not checks.is_integer(classes) or classes < 2:
         raise ValueError(f"classes must be an int >= 2, got {classes!r}")
     _check_n(n, classes=classes)
     _check_noise(noise)
@@ -181,7 +178,7 @@ def blobs(
     and label k is the cluster around the k-th center.
     """
     rng = generator(seed)
-    if isinstance(centers, int) and not isinstance(centers, bool):
+    if checks.is_integer(centers):
         if centers < 1:
             raise ValueError(f"centers must be >= 1, got {centers}")
         means = [[rng.uniform(-2.0, 2.0), rng.uniform(-2.0, 2.0)] for _ in range(centers)]
@@ -250,7 +247,7 @@ def batches(
     rng = generator(seed)
     if batch_size is None:
         batch_size = len(dataset)
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+    if not checks.is_integer(batch_size) or batch_size < 1:
         raise ValueError(f"batch_size must be an int >= 1 or None (all rows), got {batch_size!r}")
     order = list(range(len(dataset)))
     if shuffle:
@@ -335,7 +332,7 @@ def _bad_mnist(file: object, problem: str) -> ValueError:
 
 
 def _check_n(n: int, *, classes: int) -> None:
-    if not isinstance(n, int) or isinstance(n, bool) or n < classes:
+    if not checks.is_integer(n) or n < classes:
         raise ValueError(f"n must be an int >= {classes} (one sample per class), got {n!r}")
 
 

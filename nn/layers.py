@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable, Sequence
 
 import autograd
-from autograd import OPS, Value
+from autograd import OPS, Value, checks
 from nn.module import Module, NeedsGraph
 from nn.seeds import Seed, generator
 
@@ -33,7 +33,7 @@ def activations() -> list[str]:
     usable = [
         op
         for op in OPS.values()
-        if op.arity == 1 and op.valid is None and None not in op.params.values()
+        if op.arity == 1 and op.valid is None and None not in op.param_defaults.values()
     ]
     return [LINEAR, PRELU, *(op.name for op in usable)]
 
@@ -117,7 +117,7 @@ class Neuron(Module):
         def run(x: Sequence[float]) -> float:
             z = weighted_sum(*weights, *x, *bias_input)
             y = activation(z)
-            if z - z != 0.0 or y - y != 0.0:
+            if not (checks.is_finite(z) and checks.is_finite(y)):
                 raise NeedsGraph
             return y
 
@@ -130,7 +130,7 @@ class Neuron(Module):
             slope = self.slope.data
             return lambda z: z if z > 0.0 else slope * z
         op = OPS[self.activation]
-        forward, params = op.forward, tuple(op.params.values())
+        forward, params = op.forward, tuple(op.param_defaults.values())
         return lambda z: forward(z, *params)
 
     def _weighted_sum(self, x: tuple, x_and_one: tuple) -> Value:
@@ -218,13 +218,6 @@ class MLP(Module):
             raise ValueError(
                 f"MLP: {len(nouts) - 1} hidden layer(s) but {len(hidden)} activation(s)"
             )
-        self.config = {
-            "nin": nin,
-            "nouts": nouts,
-            "activation": list(hidden),
-            "out_activation": out_activation,
-            "bias": bias,
-        }
         rng = generator(seed)
         sizes = [nin, *nouts]
         self.layers = [
@@ -239,6 +232,13 @@ class MLP(Module):
             )
             for i, act in enumerate([*hidden, out_activation])
         ]
+        self.config = {
+            "nin": int(nin),
+            "nouts": [int(n) for n in nouts],
+            "activation": list(hidden),
+            "out_activation": out_activation,
+            "bias": bias,
+        }
         self.label_parameters()
 
     def children(self) -> list[tuple[str, Module]]:
@@ -379,7 +379,7 @@ def _initial_weight(init: str, fan_in: int, fan_out: int, rng: random.Random) ->
 
 
 def _check_size(where: str, name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not checks.is_integer(value) or value < 1:
         raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
 
 

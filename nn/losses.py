@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from numbers import Integral, Real
+from numbers import Real
 from typing import Literal
 
 import autograd
-from autograd import Value
+from autograd import Value, checks
 
 Reduction = Literal["mean", "sum"]
 Scalars = Value | float | Iterable[Value | float]
@@ -133,7 +133,7 @@ def cross_entropy(
     (2000.0, [1.0, -1.0])
     """
     _check_reduction("cross_entropy", reduction)
-    if isinstance(target, Integral) and not isinstance(target, bool):
+    if checks.is_integer(target):
         rows, targets = [logits], [target]
     else:
         rows, targets = _batch(logits, target)
@@ -183,9 +183,8 @@ def l2(parameters: Value | Iterable[Value], *, alpha: float = 1e-4) -> Value:
     >>> l2([Value(3.0), Value(-4.0)], alpha=0.5).data
     12.5
     """
-    if isinstance(alpha, bool) or not isinstance(alpha, Real):
-        raise TypeError(f"l2: alpha must be a number, got {alpha!r} ({type(alpha).__name__})")
-    if not 0.0 <= alpha < math.inf:
+    alpha = checks.number("l2: alpha", alpha)
+    if alpha < 0.0:
         raise ValueError(f"l2: alpha must be a finite number >= 0, got {alpha!r}")
     ws = _sequence("l2", "parameters", parameters)
     if not ws:
@@ -193,7 +192,7 @@ def l2(parameters: Value | Iterable[Value], *, alpha: float = 1e-4) -> Value:
     for i, w in enumerate(ws):
         if not isinstance(w, Value):
             raise TypeError(f"l2: parameter {i} is {w!r} ({type(w).__name__}), not a Value")
-    return _total([w**2 for w in ws]) * float(alpha)
+    return _total([w**2 for w in ws]) * alpha
 
 
 def _pairs(loss: str, predictions: Scalars, targets: Scalars) -> tuple[list[Value], list]:
@@ -228,13 +227,7 @@ def _prediction(loss: str, what: str, i: int, x: object) -> Value:
 
 
 def _number(loss: str, what: str, i: int, x: object) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(
-            f"{loss}: {what} {i} is {x!r} ({type(x).__name__}); expected a Value or a number"
-        )
-    if not math.isfinite(x):
-        raise ValueError(f"{loss}: {what} {i} is {x!r}; expected a finite number")
-    return float(x)
+    return checks.number(f"{loss}: {what} {i}", x, "a Value or a real number")
 
 
 def _check_target(loss: str, i: int, y: Value | float) -> None:
@@ -269,7 +262,7 @@ def _batch(logits: object, target: object) -> tuple[list, list]:
 
 
 def _check_class(loss: str, i: int, t: object, classes: int) -> None:
-    if isinstance(t, bool) or not isinstance(t, Integral):
+    if not checks.is_integer(t):
         raise TypeError(
             f"{loss}: target {i} is {t!r} ({type(t).__name__}); expected a class index (int)"
         )

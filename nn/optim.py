@@ -24,10 +24,9 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from numbers import Integral, Real
 
 import autograd
-from autograd import Value
+from autograd import Value, checks
 
 
 class Optimizer(ABC):
@@ -58,9 +57,9 @@ class Optimizer(ABC):
     def _assign(self, data: list[float]) -> None:
         """Give the parameters their new data, unless one would not be a finite float."""
         total = sum(data)
-        if total - total != 0.0:
+        if not checks.is_finite(total):
             for i, x in enumerate(data):
-                if not math.isfinite(x):
+                if not checks.is_finite(x):
                     raise OverflowError(
                         f"{type(self).__name__}: step would make parameter {i} {x}; "
                         f"the update diverged (is lr = {self.lr} too large?). "
@@ -208,11 +207,7 @@ class LinearLR:
         self.end_factor = _option(
             "LinearLR", "end_factor", end_factor, "in [0, 1]", lambda x: 0.0 <= x <= 1.0
         )
-        if isinstance(total_iters, bool) or not isinstance(total_iters, Integral):
-            raise TypeError(f"LinearLR: total_iters must be an int, got {total_iters!r}")
-        if total_iters < 1:
-            raise ValueError(f"LinearLR: total_iters must be >= 1, got {total_iters}")
-        self.total_iters = int(total_iters)
+        self.total_iters = checks.integer("LinearLR: total_iters", total_iters, minimum=1)
         self.base_lr = optimizer.lr
         self.last_epoch = 0
         self._set_lr()
@@ -264,11 +259,10 @@ def _parameters(owner: str, parameters: Iterable[Value]) -> list[Value]:
 def _option(
     owner: str, name: str, value: object, rule: str, valid: Callable[[float], bool]
 ) -> float:
-    """`value` as a float, or the error that names the option, its rule and the value."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{owner}: {name} must be a number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not (math.isfinite(value) and valid(value)):
+    """`value` as a finite float, or the error that names the option and the value (and the
+    `rule` that `valid` checks, if the value breaks it)."""
+    value = checks.number(f"{owner}: {name}", value)
+    if not valid(value):
         raise ValueError(f"{owner}: {name} must be {rule}, got {value!r}")
     return value
 

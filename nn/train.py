@@ -9,7 +9,6 @@ gradients are zeroed for the next batch.
 from __future__ import annotations
 
 import math
-import os
 import random
 import textwrap
 import warnings
@@ -22,16 +21,6 @@ from nn.data import Dataset, batches
 from nn.module import Module
 from nn.optim import Optimizer
 from nn.seeds import Seed, generator
-
-EPOCHS_LIMIT = "STEPGRAD_MAX_EPOCHS"
-"""Environment variable that caps long training runs (the command's, the notebooks'): CI
-sets it to keep them short."""
-
-
-def capped_epochs(requested: int) -> int:
-    """`requested`, or the cap that STEPGRAD_MAX_EPOCHS sets if that is smaller."""
-    limit = os.environ.get(EPOCHS_LIMIT)
-    return min(requested, int(limit)) if limit else requested
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,7 @@ def inputs(
     number = st.floats(low, high).filter(lambda x: abs(x) >= away_from_zero)
     count = st.integers(1, 6) if op.arity is None else st.just(op.arity)
     values = count.flatmap(lambda n: st.tuples(*[number] * n))
-    params = st.tuples(*[PARAMS[name] for name in op.params])
+    params = st.tuples(*[PARAMS[name] for name in op.param_defaults])
     args = st.tuples(values, params).map(lambda pair: pair[0] + pair[1])
     return args.filter(lambda args: _inside(op, args))
 
@@ -172,8 +172,8 @@ def _inside(op: Op, args: tuple[float, ...]) -> bool:
 
 def split(op: Op, args: tuple[float, ...]) -> tuple[tuple[float, ...], dict[str, float]]:
     """(inputs, params by name) from the flat `args` that `inputs(op)` draws."""
-    n = len(args) - len(op.params)
-    return args[:n], dict(zip(op.params, args[n:]))
+    n = len(args) - len(op.param_defaults)
+    return args[:n], dict(zip(op.param_defaults, args[n:]))
 
 
 ALL_OPS = list(OPS.values())

@@ -19,20 +19,13 @@ import nn
 from nn import plots
 from nn.checkpoint import load
 from nn.cli import main, offered_activations
-from nn.train import EPOCHS_LIMIT
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = ["boundary.png", "history.json", "loss.png", "model.json"]
 
 
-@pytest.fixture(autouse=True)
-def no_epoch_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`make test` caps the epochs of long runs; these tests set their own cap."""
-    monkeypatch.delenv(EPOCHS_LIMIT, raising=False)
-
-
 def test_demo_reaches_full_accuracy_and_writes_its_files(
-    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     assert main(["demo", "--out", str(tmp_path), "--no-progress"]) == 0
     out = capsys.readouterr().out
@@ -88,9 +81,9 @@ def test_train_with_every_option(tmp_path: Path, capsys: pytest.CaptureFixture) 
     assert config["nouts"] == [8, 8, 3] and config["activation"] == ["tanh", "tanh"]
 
 
-def test_regression_and_mismatched_losses(tmp_path: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setenv(EPOCHS_LIMIT, "1")
-    assert main(["train", "--loss", "mse", "--out", str(tmp_path), "--no-progress"]) == 0
+def test_regression_and_mismatched_losses(tmp_path: Path, capsys) -> None:
+    argv = ["train", "--loss", "mse", "--epochs", "1", "--out", str(tmp_path), "--no-progress"]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     why = "mse fits the class labels as numbers and decides no class"
     assert re.search(rf"after 1 epoch: loss [\d.]+ \(no accuracy: {why}\)\n", out)
@@ -107,24 +100,15 @@ def test_regression_and_mismatched_losses(tmp_path: Path, capsys, monkeypatch) -
         assert message in capsys.readouterr().err
 
 
-def test_the_epoch_limit_that_ci_sets(tmp_path: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setenv(EPOCHS_LIMIT, "2")
-    assert (
-        main(
-            [
-                "train",
-                "--dataset",
-                "xor",
-                "--epochs",
-                "50",
-                "--out",
-                str(tmp_path),
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
-    assert "after 2 epochs" in capsys.readouterr().out
+def test_the_command_reads_no_epoch_cap_from_the_environment(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """CI's STEPGRAD_MAX_EPOCHS is for the notebooks that read it; the command trains for
+    its --epochs."""
+    monkeypatch.setenv("STEPGRAD_MAX_EPOCHS", "2")
+    argv = ["train", "--dataset", "xor", "--epochs", "5", "--out", str(tmp_path), "--no-progress"]
+    assert main(argv) == 0
+    assert "after 5 epochs" in capsys.readouterr().out
 
 
 def test_bad_hidden_sizes_are_refused(capsys) -> None:

@@ -158,21 +158,6 @@ def test_without_dot_the_source_and_the_install_line(
     assert not list(tmp_path.glob("graph.svg"))
 
 
-def test_the_readme_figures_are_up_to_date(dot_program: str, tmp_path) -> None:
-    """The committed SVGs show the same text as freshly drawn ones: `make drawings`."""
-    from pathlib import Path
-
-    from autograd.drawing import lecture_figures
-
-    committed = Path(__file__).resolve().parents[1] / "notebooks" / "figures"
-    for fresh in map(Path, lecture_figures(str(tmp_path))):
-        texts = [
-            re.findall(r"<text[^>]*>([^<]*)</text>", p.read_text())
-            for p in (fresh, committed / fresh.name)
-        ]
-        assert sorted(texts[0]) == sorted(texts[1]) != []
-
-
 def model_loss(sizes: list[int], samples: int) -> Value:
     from nn import MLP
 
@@ -192,25 +177,6 @@ def test_model_nodes_are_clustered_by_layer_and_neuron() -> None:
     assert "<b>w.0</b>" in source and "<b>layers.0.neurons.1.w.0</b>" not in source
     assert 'tooltip="layers.0.neurons.1.w.0"' in source
     assert source.index("subgraph cluster_layers_0 {") < source.index("cluster_layers_0_neurons_1")
-
-
-@pytest.mark.parametrize(
-    ("label", "path"),
-    [
-        ("layers.0.neurons.3.w.2", "layers.0.neurons.3"),
-        ("layers.1.neurons.0.b", "layers.1.neurons.0"),
-        ("units.1.neurons.0.slope", "units.1.neurons.0"),
-        ("neurons.2.w.0", "neurons.2"),
-        ("w.2", None),
-        ("x", None),
-        ("a.b", None),
-        ("total.loss.w", None),
-    ],
-)
-def test_module_of_a_parameter_label(label: str, path: str | None) -> None:
-    from autograd.scene import _module_of
-
-    assert _module_of(label) == path
 
 
 def test_large_graphs_collapse_neurons_then_layers() -> None:

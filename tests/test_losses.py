@@ -368,10 +368,10 @@ ERRORS = [
     (lambda: hinge([Value(1.0), 2.0], 1), ValueError, r"hinge: 2 prediction\(s\) but 1 target"),
     (lambda: mse(Value(1.0), 1.0, reduction="none"), ValueError, "reduction must be 'mean' or"),
     (lambda: mse("ab", "cd"), TypeError, "mse: predictions must be a Value, a number or a seq"),
-    (lambda: mse([Value(1.0)], [None]), TypeError, "mse: target 0 is None"),
-    (lambda: mse([Value(1.0)], [True]), TypeError, "mse: target 0 is True"),
-    (lambda: mse([Value(1.0)], [math.nan]), ValueError, "mse: target 0 is nan; expected a fin"),
-    (lambda: sse([1.0, math.inf], [0.0, 0.0]), ValueError, "sse: prediction 1 is inf"),
+    (lambda: mse([Value(1.0)], [None]), TypeError, "mse: target 0: expected a Value or a"),
+    (lambda: mse([Value(1.0)], [True]), TypeError, "mse: target 0: .*, got True"),
+    (lambda: mse([Value(1.0)], [math.nan]), ValueError, "mse: target 0: expected a finite"),
+    (lambda: sse([1.0, math.inf], [0.0, 0.0]), ValueError, "sse: prediction 1: .*, got inf"),
     (
         lambda: binary_cross_entropy([Value(0.5), Value(1.5)], [1.0, 0.0]),
         ValueError,
@@ -410,11 +410,11 @@ ERRORS = [
         ValueError,
         "sample 1 has 1 logits but sample 0 has 2",
     ),
-    (lambda: cross_entropy([[1.0, 2.0]], 0), TypeError, r"cross_entropy: logit 0 is \[1.0, 2.0\]"),
+    (lambda: cross_entropy([[1.0, 2.0]], 0), TypeError, r"cross_entropy: logit 0: .*\[1.0, 2.0\]"),
     (lambda: l2([]), ValueError, "l2: needs at least one parameter"),
     (lambda: l2([Value(1.0), 2.0]), TypeError, r"l2: parameter 1 is 2.0 \(float\), not a Value"),
     (lambda: l2(Value(1.0), alpha=-0.1), ValueError, "l2: alpha must be a finite number >= 0"),
-    (lambda: l2(Value(1.0), alpha="0.1"), TypeError, "l2: alpha must be a number"),
+    (lambda: l2(Value(1.0), alpha="0.1"), TypeError, "l2: alpha: expected a real number"),
 ]
 
 

@@ -40,7 +40,7 @@ def test_every_op_has_references() -> None:
 def test_declaration_is_complete(op: Op) -> None:
     assert op.name and op.symbol and op.rule and op.domain
     assert op.arity in (1, 2, None)
-    assert all(isinstance(name, str) for name in op.params)
+    assert all(isinstance(name, str) for name in op.param_defaults)
 
 
 @per_op

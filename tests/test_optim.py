@@ -285,9 +285,9 @@ def linear(**options) -> LinearLR:
 ERRORS = [
     (lambda: sgd(lr=0.0), ValueError, r"SGD: lr must be > 0, got 0\.0"),
     (lambda: sgd(lr=-0.1), ValueError, r"SGD: lr must be > 0, got -0\.1"),
-    (lambda: sgd(lr=math.nan), ValueError, "SGD: lr must be > 0, got nan"),
-    (lambda: sgd(lr="0.1"), TypeError, "SGD: lr must be a number, got '0.1'"),
-    (lambda: sgd(lr=True), TypeError, "SGD: lr must be a number, got True"),
+    (lambda: sgd(lr=math.nan), ValueError, "SGD: lr: expected a finite number, got nan"),
+    (lambda: sgd(lr="0.1"), TypeError, "SGD: lr: expected a real number, got '0.1'"),
+    (lambda: sgd(lr=True), TypeError, "SGD: lr: expected a real number, got True"),
     (lambda: sgd(momentum=-0.5), ValueError, r"SGD: momentum must be >= 0, got -0\.5"),
     (lambda: sgd(weight_decay=-1), ValueError, r"SGD: weight_decay must be >= 0, got -1\.0"),
     (lambda: SGD([Value(1.0)]), TypeError, "missing 1 required keyword-only argument: 'lr'"),

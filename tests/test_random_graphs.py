@@ -48,7 +48,7 @@ def to_torch(root: Value, torch) -> dict[Value, object]:
         if op.base is not None:
             inputs.insert(op.constant_position, torch.tensor(params.pop()))
             op = op.base
-        elif not op.params:
+        elif not op.param_defaults:
             inputs += [torch.tensor(c) for c in params]
             params = []
         tensors[node] = torch_function(torch, op.name)(*inputs, *params)

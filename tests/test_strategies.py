@@ -10,11 +10,20 @@ from collections.abc import Callable, Iterator
 import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
 from reference import ALL_OPS
 
 from autograd import OPS, CustomOp, GradcheckError, Op, Value, custom_op, gradcheck
 from autograd.testing import UndefinedDerivative, check_op
-from autograd.testing.strategies import PARAM_RANGE, Call, Graph, calls, graphs, values
+from autograd.testing.strategies import (
+    PARAM_RANGE,
+    Call,
+    Graph,
+    builtin_ops,
+    calls,
+    graphs,
+    values,
+)
 
 MARGIN = 1e-3
 
@@ -320,8 +329,18 @@ def test_a_wrong_derivative_is_shrunk_to_a_minimal_input(my_softplus: CustomOp) 
 def test_custom_ops_are_in_the_strategies(my_softplus: CustomOp) -> None:
     assert find(values(my_softplus), lambda x: x > 2) == 3.0
     assert find(values("my_softplus"), lambda x: True) == 0.0
-    graph = find(graphs(), lambda g: any(s.op is my_softplus.op for s in g.steps))
-    assert repr(graph) == "Graph(inputs=(0.0,)):\n  v1 = my_softplus(x0)"
+    for ops in ([*builtin_ops(), my_softplus], ["add", "my_softplus"]):
+        graph = find(graphs(ops), lambda g: any(s.op is my_softplus.op for s in g.steps))
+        assert repr(graph) == "Graph(inputs=(0.0,)):\n  v1 = my_softplus(x0)"
+
+
+def test_graphs_draw_from_the_builtin_ops_unless_given_others(my_softplus: CustomOp) -> None:
+    """A custom op declared before (here, or by an earlier test) does not change what
+    `graphs()` draws: only the ops given to it do."""
+    assert [op.name for op in builtin_ops()] == [name for name in OPS if name != "my_softplus"]
+    assert my_softplus.op in OPS.values() and my_softplus.op not in builtin_ops()
+    with pytest.raises(NoSuchExample):
+        find(graphs(), lambda g: any(s.op is my_softplus.op for s in g.steps))
 
 
 def test_profiles_are_registered() -> None:

@@ -5,11 +5,13 @@
 - `calls(op)`: a call of `op` on such inputs with its params drawn too, ready for
   `gradcheck(call, call.inputs)`;
 - `graphs(ops=...)`: random computation graphs in which nodes are used several times
-  (fan-out), with their leaves and root.
+  (fan-out), with their leaves and root; by default from `builtin_ops()`.
 
 Every strategy reads an op's arity, domain (`valid`), singular points (`singularity`) and
 params (`params`, `param_ranges`) from its `Op`, so an op declared with `custom_op` is
 covered as soon as it is declared. An op can be given as an `Op`, a custom op or a name.
+`graphs` uses your own ops only when given them, so that what a test draws does not depend
+on the ops that other tests declared before it: `graphs(ops=[*builtin_ops(), cube])`.
 
 Only the forward pass decides which inputs are drawn: where it is defined and finite, the
 op's local derivatives must be finite numbers too. An example where they are NaN or
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from autograd.custom import CustomOp
+from autograd.custom import CustomOp, custom_names
 from autograd.graph import topological_order
 from autograd.ops import OPS, Op
 from autograd.value import Value, apply
@@ -77,7 +79,7 @@ def values(
         return _floats(min_value, max_value)
     op = resolve_op(op)
     fixed = dict(params or {})
-    for name, default in op.params.items():
+    for name, default in op.param_defaults.items():
         if name not in fixed and default is None:
             raise TypeError(
                 f"values: {op.name} needs its param {name}: "
@@ -199,6 +201,13 @@ class Graph:
         return f"x{i}" if i < len(self.inputs) else f"v{i}"
 
 
+def builtin_ops() -> list[Op]:
+    """The ops built into `autograd.ops`, in the table's order: `OPS` without the ops
+    declared with `custom_op`."""
+    custom = custom_names()
+    return [op for name, op in OPS.items() if name not in custom]
+
+
 def graphs(
     ops: Sequence[OpLike] | None = None,
     *,
@@ -210,8 +219,10 @@ def graphs(
     margin: float = 1e-3,
     bound: float = 1e3,
 ) -> st.SearchStrategy[Graph]:
-    """Random graphs of at most `max_nodes` nodes built from `ops` (default: every op in
-    the table, your own included).
+    """Random graphs of at most `max_nodes` nodes built from `ops`: by default the ops
+    built into `autograd.ops` (`builtin_ops()`), none declared with `custom_op`. Give your
+    own ops to use them, alone or with the others: `ops=[*builtin_ops(), cube]`;
+    `ops=list(OPS.values())` is the whole table as it is now.
 
     The leaves x0, x1, … (`leaves` of them, or 1 to 4) hold floats in [min_value,
     max_value]. Each further node applies an op to earlier nodes drawn with replacement,
@@ -227,7 +238,7 @@ def graphs(
     stays, used or not).
     Shrinks toward fewer leaves and nodes, inputs near 0, and the first ops of `ops`.
     """
-    chosen = list(OPS.values()) if ops is None else [resolve_op(op) for op in ops]
+    chosen = builtin_ops() if ops is None else [resolve_op(op) for op in ops]
     if not chosen:
         raise ValueError("graphs: ops must name at least one op")
     if leaves is not None and not 1 <= leaves < max_nodes:
@@ -305,11 +316,11 @@ def _reaching_the_root(steps: list[GraphStep], leaves: int) -> tuple[GraphStep, 
 def _params(
     op: Op, given: Mapping[str, float | st.SearchStrategy[float]]
 ) -> st.SearchStrategy[dict[str, float]]:
-    unknown = given.keys() - op.params.keys()
+    unknown = given.keys() - op.param_defaults.keys()
     if unknown:
         raise TypeError(f"strategies: {op.name} has no param {sorted(unknown)[0]!r}")
     strategies = {}
-    for name in op.params:
+    for name in op.param_defaults:
         param = given.get(name)
         if param is None:
             low, high = op.param_ranges.get(name, PARAM_RANGE)
@@ -354,7 +365,7 @@ def _away_from_the_edge(op: Op, args: tuple[float, ...], margin: float) -> bool:
     """Whether every input can move by ±margin and stay inside the op's domain."""
     if op.valid is None:
         return True
-    inputs = len(args) - len(op.params)
+    inputs = len(args) - len(op.param_defaults)
     return all(
         op.valid(*args[:i], args[i] + shift, *args[i + 1 :])
         for i in range(inputs)
@@ -366,7 +377,7 @@ def _not_finite(op: Op, args: tuple[float, ...], out: float) -> str | None:
     """None if the op's local derivatives at `args` are finite, else what `local_grads`
     did instead: "returned (nan,)", "raised ZeroDivisionError: …"."""
     try:
-        grads = op.local_grads(out, *args)[: len(args) - len(op.params)]
+        grads = op.local_grads(out, *args)[: len(args) - len(op.param_defaults)]
     except Exception as error:
         return f"raised {type(error).__name__}: {error}"
     return None if all(map(math.isfinite, grads)) else f"returned {grads!r}"
@@ -374,8 +385,8 @@ def _not_finite(op: Op, args: tuple[float, ...], out: float) -> str | None:
 
 def _undefined(op: Op, args: tuple[float, ...], out: float, problem: str) -> str:
     """The message of `UndefinedDerivative`: the call as code, its value, and `problem`."""
-    inputs = len(args) - len(op.params)
-    call = Call(op, args[:inputs], dict(zip(op.params, args[inputs:])))
+    inputs = len(args) - len(op.param_defaults)
+    call = Call(op, args[:inputs], dict(zip(op.param_defaults, args[inputs:])))
     return (
         f"{op.name}: the forward is defined and finite at this input, {call!r} = {out!r}, "
         f"but the local derivatives are not: local_grads {problem}. A derivative must be "

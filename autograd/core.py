@@ -1,0 +1,71 @@
+"""Which engine core runs: value.py compiled by Cython, or the same file as plain Python.
+
+Installing stepgrad compiles autograd/value.py when it can (see setup.py) and
+writes, beside the compiled modules, the SHA-256 of the sources they came from. On
+import, the compiled modules run only if that hash still matches the sources; otherwise,
+or when the environment variable STEPGRAD_PURE_PYTHON is set to anything but "" or "0",
+value.py runs as plain Python. Both give bit-identical results; the compiled core is
+faster. `python -m autograd --version` says which one runs, and why.
+
+This module imports nothing from autograd, so that setup.py can use `source_hash`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+COMPILED = ("value",)
+"""The modules compiled. ops.py is not: Cython would compute its float helpers in C,
+where `**` and the math functions differ from Python's at the edges."""
+SOURCES = ("value.py", "value.pxd")
+HASH_FILE = "value.sha256"
+FOLDER = Path(__file__).parent
+
+
+def source_hash(folder: Path) -> str:
+    """The SHA-256 of the core's sources in `folder`, as hex."""
+    digest = hashlib.sha256()
+    for name in SOURCES:
+        digest.update((folder / name).read_bytes())
+    return digest.hexdigest()
+
+
+def compiled_modules() -> list[Path]:
+    """The compiled modules beside their sources, as the install built them."""
+    return [
+        path
+        for name in COMPILED
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES
+        if (path := FOLDER / f"{name}{suffix}").exists()
+    ]
+
+
+def why_plain() -> str | None:
+    """Why the core runs as plain Python, or None when the compiled core can run."""
+    if os.environ.get("STEPGRAD_PURE_PYTHON", "") not in ("", "0"):
+        return "STEPGRAD_PURE_PYTHON is set"
+    if len(compiled_modules()) != len(COMPILED):
+        return "no compiled core was built (no C compiler or no Cython at install)"
+    recorded = FOLDER / HASH_FILE
+    if not recorded.exists() or recorded.read_text().strip() != source_hash(FOLDER):
+        return "its sources changed since they were compiled (reinstall to compile them again)"
+    return None
+
+
+def load() -> str:
+    """Import the core's modules, compiled or from their .py files, and say which."""
+    reason = why_plain()
+    if reason is None:
+        return "compiled (Cython)"  # the import system prefers a compiled module
+    for name in COMPILED:
+        spec = importlib.util.spec_from_file_location(f"autograd.{name}", FOLDER / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        setattr(sys.modules["autograd"], name, module)
+    return f"plain Python ({reason})"

@@ -1,0 +1,216 @@
+"""The two cores: value.py compiled by Cython, or run as plain Python.
+
+`make test` runs the whole suite once on each (STEPGRAD_PURE_PYTHON=1 the second time),
+and sets STEPGRAD_EXPECT_CORE so that a core that silently failed to build is a failure.
+Tests that start Python afresh (a stale build, the other core) run in a subprocess.
+"""
+
+from __future__ import annotations
+
+import doctest
+import gc
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import autograd
+import autograd.value
+from autograd import Value, core
+
+COMPILED = autograd.CORE.startswith("compiled")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(code: str, *, pure: bool = False, path: Path = ROOT) -> str:
+    """Run `code` in a fresh Python on the core that `pure` chooses; return its stdout."""
+    env = {k: v for k, v in os.environ.items() if k != "STEPGRAD_PURE_PYTHON"}
+    if pure:
+        env["STEPGRAD_PURE_PYTHON"] = "1"
+    env["PYTHONPATH"] = str(path)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_core_is_the_one_the_run_expects() -> None:
+    expected = os.environ.get("STEPGRAD_EXPECT_CORE", "")
+    assert autograd.CORE.startswith(expected or ("compiled", "plain Python ("))
+    module = Path(autograd.value.__file__)
+    assert (module.suffix == ".py") is not COMPILED
+
+
+def test_value_doctests_pass_on_the_running_core() -> None:
+    results = doctest.testmod(autograd.value)
+    assert results.failed == 0 and results.attempted >= 6
+
+
+def test_version_says_which_core_runs() -> None:
+    assert "core: plain Python (STEPGRAD_PURE_PYTHON is set)" in run(
+        "from autograd.__main__ import main; main(['--version'])", pure=True
+    )
+    pure = os.environ.get("STEPGRAD_PURE_PYTHON", "") not in ("", "0")
+    shown = run("from autograd.__main__ import main; main(['--version'])", pure=pure)
+    assert f"core: {autograd.CORE}" in shown
+
+
+def test_an_edited_value_py_runs_as_plain_python(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "autograd", tmp_path / "autograd")
+    source = tmp_path / "autograd" / "value.py"
+    source.write_text(source.read_text() + "\nEDITED = True\n")
+    shown = run(
+        "import autograd, autograd.value as v; print(autograd.CORE, v.EDITED)", path=tmp_path
+    )
+    if core.compiled_modules():
+        assert shown.startswith("plain Python (its sources changed since they were compiled")
+    else:
+        assert shown.startswith("plain Python (no compiled core was built")
+    assert shown.rstrip().endswith("True")
+
+
+# Every op at points inside its domain, at kinks, and where it fails; fan-out; nn's demo
+# step: printed with repr, the output of both cores must be the same, byte for byte.
+SAME_ON_BOTH = """
+import math, random
+from autograd import OPS, Value, apply
+import autograd
+from nn import MLP, losses
+from nn.data import moons
+from nn.optim import SGD
+
+def show(f):
+    try:
+        v = f()
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    v.backward()
+    return repr((v.data, [p.grad for p in v.parents], v.local_grads, v.params))
+
+rng = random.Random(5)
+points = [0.0, 1.0, -1.0, 0.5, 2.0, -3.5, 1e-300, 700.0, 1e308, 5e-324]
+points += [rng.uniform(-5, 5) for _ in range(20)]
+for name, op in sorted(OPS.items()):
+    for x in points:
+        for y in points[:8]:
+            if op.arity == 1:
+                params = {k: (d if d is not None else y) for k, d in op.param_defaults.items()}
+                print(name, x, y, show(lambda: apply(op, Value(x), **params)))
+            elif op.arity == 2:
+                print(name, x, y, show(lambda: apply(op, Value(x), Value(y))))
+                print(name, x, y, show(lambda: apply(op, Value(x), y)))
+                print(name, x, y, show(lambda: apply(op, x, Value(y))))
+            else:
+                print(name, x, y, show(lambda: apply(op, Value(x), Value(y), Value(x), 0.5)))
+for trial in range(200):
+    leaves = [Value(rng.uniform(-2, 2)) for _ in range(4)]
+    nodes = list(leaves)
+    for _ in range(30):
+        a, b = rng.choice(nodes), rng.choice(nodes)
+        nodes.append(rng.choice([a * b, a + b, a - b, (a * 0.3).tanh(), b.sigmoid(), a * 0.7 + 1]))
+    autograd.sum(nodes[-10:]).backward()
+    print(trial, [leaf.grad for leaf in leaves])
+data = moons(100, noise=0.1, seed=1)
+model = MLP(2, [16, 16, 1], seed=1)
+optimizer = SGD(model.parameters(), lr=0.05)
+for step in range(3):
+    scores = [model(x) for x in data.inputs]
+    loss = losses.hinge(scores, [2.0 * t - 1.0 for t in data.targets])
+    loss = loss + losses.l2(model.parameters(), alpha=1e-4)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    print(step, loss.data, [p.data for p in model.parameters()])
+"""
+
+
+def test_both_cores_compute_the_same_bits() -> None:
+    plain = run(SAME_ON_BOTH, pure=True)
+    assert plain.count("\n") > 3000 and "ZeroDivisionError" in plain and "OverflowError" in plain
+    assert run(SAME_ON_BOTH) == plain
+
+
+@pytest.mark.parametrize("pure", [False, True])
+def test_a_chain_of_a_million_nodes_builds_backpropagates_and_frees(pure: bool) -> None:
+    shown = run(
+        """
+        import gc
+        from autograd import Value
+        x = y = Value(0.5, label="x")
+        for _ in range(1_000_000):
+            y = (y * 1.0).relu()
+        y.backward()
+        print(x.grad)
+        del x, y
+        gc.collect()
+        print("freed")
+        """,
+        pure=pure,
+    )
+    assert shown == "1.0\nfreed\n"
+
+
+def test_fields_a_user_reaches_are_typed_or_read_only() -> None:
+    a = Value(2.0, label="a")
+    b = a * a
+    with pytest.raises(TypeError, match="label must be a str"):
+        Value(1.0, label=3)
+    a.m, a.v, a._vis_color = 0.0, 0.0, "red"
+    assert (a.m, a.v, a._vis_color) == (0.0, 0.0, "red")
+    if COMPILED:
+        for field in ("parents", "local_grads", "op", "params", "index"):
+            with pytest.raises(AttributeError, match=f"Value: {field} is read-only"):
+                setattr(b, field, ())
+        with pytest.raises(TypeError, match="label must be a str, got 3"):
+            b.label = 3
+        with pytest.raises(TypeError, match="attribute of your own holds a number, a string"):
+            a.me = a
+        with pytest.raises(TypeError, match="must be real number"):
+            a.data = "2"
+        assert not gc.is_tracked(b)
+    else:
+        b.parents = (a,)
+        assert gc.is_tracked(b)
+
+
+def test_no_cycle_through_values_outlives_a_collection() -> None:
+    before = sum(isinstance(o, Value) for o in gc.get_objects())
+    a = Value(1.0)
+    if COMPILED:
+        with pytest.raises(TypeError, match="attribute of your own"):
+            a.me = [a]
+        return
+    a.me = [a]
+    del a
+    gc.collect()
+    assert sum(isinstance(o, Value) for o in gc.get_objects()) == before
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler to fail")
+def test_without_a_compiler_the_install_falls_back_with_one_line(tmp_path: Path) -> None:
+    shutil.copytree(ROOT, tmp_path / "src", ignore=shutil.ignore_patterns(".venv", "*.so", "build"))
+    env = dict(os.environ, CC="false")
+    done = subprocess.run(
+        [sys.executable, "setup.py", "build_ext", "--inplace"],
+        cwd=tmp_path / "src",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    notices = [line for line in done.stderr.splitlines() if line.startswith("stepgrad:")]
+    assert done.returncode == 0 and len(notices) == 1, done.stderr
+    assert notices[0].endswith("autograd runs as plain Python")
+    assert not list((tmp_path / "src" / "autograd").glob("*.so"))
