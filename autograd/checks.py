@@ -56,6 +56,36 @@ def number(where: str, x: object, expected: str = "a real number") -> float:
     return x
 
 
+def numbers(where: str, xs: tuple[object, ...]) -> tuple[float, ...]:
+    """Each of `xs` as a finite float (see `number`), where a Value could also stand; a
+    tuple of finite floats, such as an image's pixels, is returned as it is."""
+    if are_finite_floats(xs):
+        return xs
+    return tuple(number(where, x, "a Value or a real number") for x in xs)
+
+
+def are_finite_floats(xs: tuple[object, ...]) -> bool:
+    """True if every x is a finite float, found in bulk (their sum is finite; a sum that
+    overflows makes this False, and a caller then checks one by one)."""
+    return set(map(type, xs)) <= _FLOAT and is_finite(sum(xs))
+
+
+_FLOAT = frozenset({float})
+
+
+def label(x: object) -> str:
+    """A Value's label: a str, or a TypeError (with a hint for micrograd's `_children`)."""
+    if isinstance(x, str):
+        return x
+    hint = (
+        " (micrograd's _children argument: here an op makes a node and records its"
+        " parents; Value(x) makes a leaf)"
+        if isinstance(x, (tuple, list, set))
+        else ""
+    )
+    raise TypeError(f"Value: label must be a str, got {x!r} ({type(x).__name__}){hint}")
+
+
 def integer(where: str, x: object, minimum: int | None = None) -> int:
     """`x` as an int of at least `minimum`: a TypeError for a non-integer (or a bool), a
     ValueError below the minimum.

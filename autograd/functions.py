@@ -8,9 +8,11 @@ inputs whose differences are finite floats.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 
+from autograd import checks
 from autograd.ops import OPS
-from autograd.value import Value, apply
+from autograd.value import Value, apply, make_node
 
 
 def sum(values: Iterable[Value | float]) -> Value:
@@ -41,8 +43,10 @@ def dot(weights: Sequence[Value], inputs: Sequence[Value | float]) -> Value:
             "dot: needs as many weights as inputs, at least one; "
             f"got {len(weights)} and {len(inputs)}"
         )
-    if not all(isinstance(w, Value) for w in weights):
+    if not (set(map(type, weights)) <= {Value} or all(isinstance(w, Value) for w in weights)):
         raise TypeError("dot: the weights must be Values")
+    if checks.are_finite_floats(inputs):
+        return make_node(_DOT, weights, (*map(_data, weights), *inputs), inputs)
     return apply(_DOT, *weights, *inputs)
 
 
@@ -104,3 +108,4 @@ def _values(name: str, values: Iterable[Value | float]) -> list[Value]:
 
 
 _DOT = OPS["dot"]
+_data = attrgetter("data")

@@ -1,14 +1,15 @@
-# The types of value.py's class and names, read by Cython when it compiles value.py.
+# The types of value.py's class and functions, read by Cython when it compiles value.py.
+# data and index stay Python objects: ops read them as such, so they are never re-boxed.
 cdef class Value:
     cdef dict __dict__
-    cdef public double data
+    cdef public object data
     cdef public double grad
     cdef readonly tuple parents
     cdef readonly tuple local_grads
     cdef readonly object op
     cdef readonly tuple params
     cdef public str label
-    cdef readonly long long index
+    cdef readonly object index
 
-cdef Value _make(object op, tuple parents, tuple args, tuple params)
+cpdef Value make_node(object op, tuple parents, tuple args, tuple params)
 cdef Value _constant(object op, Value x, object number, object position)

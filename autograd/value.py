@@ -11,6 +11,7 @@ node with the parent x and the param 0.5, as in PyTorch.
 
 This file is plain Python. When a C compiler is there, installing stepgrad also compiles
 it with Cython (the decorators below, and the types in value.pxd); see `autograd.core`.
+On the paths every node takes, `x - x != 0.0` is `not checks.is_finite(x)` written inline.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def _method(op: Op):
     if not op.param_defaults:
 
         def method(self: Value) -> Value:
-            return _make(op, (self,), (self.data,), ())
+            return make_node(op, (self,), (self.data,), ())
 
     else:
 
@@ -81,25 +82,15 @@ class Value:
         "parents",
     )
 
-    @cython.annotation_typing(False)  # compiled, a wrong label gets the error below too
+    @cython.annotation_typing(False)  # compiled, a wrong label gets checks.label's error too
     def __init__(self, data: float, label: str = "") -> None:
-        if not isinstance(label, str):
-            hint = (
-                " (micrograd's _children argument: here an op makes a node and records its"
-                " parents; Value(x) makes a leaf)"
-                if isinstance(label, (tuple, list, set))
-                else ""
-            )
-            raise TypeError(
-                f"Value: label must be a str, got {label!r} ({type(label).__name__}){hint}"
-            )
+        self.label = checks.label(label)
         self.data = checks.number("Value", data)
         self.grad = 0.0
         self.parents = ()
         self.local_grads = ()
         self.op = None
         self.params = ()
-        self.label = label
         self.index = next(_creation)
 
     def __repr__(self) -> str:
@@ -170,15 +161,13 @@ class Value:
         Value in it could close a cycle that would never be freed. Plain Python has no
         such limit, and does not use this method (see the end of this file)."""
         if name == "data":
-            self.data = value
+            if not checks.is_real(value):
+                raise TypeError(f"Value: data must be a real number, got {value!r}")
+            self.data = float(value)
         elif name == "grad":
             self.grad = value
         elif name == "label":
-            if not isinstance(value, str):
-                raise TypeError(
-                    f"Value: label must be a str, got {value!r} ({type(value).__name__})"
-                )
-            self.label = value
+            self.label = checks.label(value)
         elif name in _READ_ONLY:
             raise AttributeError(
                 f"Value: {name} is read-only; an op sets it when it makes the node"
@@ -203,7 +192,7 @@ class Value:
 
     def __add__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
-            return _make(_ADD, (self, other), (self.data, other.data), ())
+            return make_node(_ADD, (self, other), (self.data, other.data), ())
         return _constant(_ADD, self, other, 1)
 
     def __radd__(self, other: Value | float) -> Value:
@@ -211,7 +200,7 @@ class Value:
 
     def __sub__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
-            return _make(_SUB, (self, other), (self.data, other.data), ())
+            return make_node(_SUB, (self, other), (self.data, other.data), ())
         return _constant(_SUB, self, other, 1)
 
     def __rsub__(self, other: Value | float) -> Value:
@@ -219,7 +208,7 @@ class Value:
 
     def __mul__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
-            return _make(_MUL, (self, other), (self.data, other.data), ())
+            return make_node(_MUL, (self, other), (self.data, other.data), ())
         return _constant(_MUL, self, other, 1)
 
     def __rmul__(self, other: Value | float) -> Value:
@@ -227,7 +216,7 @@ class Value:
 
     def __truediv__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
-            return _make(_DIV, (self, other), (self.data, other.data), ())
+            return make_node(_DIV, (self, other), (self.data, other.data), ())
         return _constant(_DIV, self, other, 1)
 
     def __rtruediv__(self, other: Value | float) -> Value:
@@ -236,21 +225,21 @@ class Value:
     def __pow__(self, exponent: Value | float) -> Value:
         """`x ** 2` is the op pow with the param exponent 2; `x ** y` is the op power."""
         if isinstance(exponent, Value):
-            return _make(_POWER, (self, exponent), (self.data, exponent.data), ())
+            return make_node(_POWER, (self, exponent), (self.data, exponent.data), ())
         exponent = checks.number("pow", exponent)
-        return _make(_POW, (self,), (self.data, exponent), (exponent,))
+        return make_node(_POW, (self,), (self.data, exponent), (exponent,))
 
     def __rpow__(self, base: Value | float) -> Value:
         return _constant(_POWER, self, base, 0)
 
     def __neg__(self) -> Value:
-        return _make(_NEG, (self,), (self.data,), ())
+        return make_node(_NEG, (self,), (self.data,), ())
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _make(_ABS, (self,), (self.data,), ())
+        return make_node(_ABS, (self,), (self.data,), ())
 
     # Each one-input op of the table is a method, `x.tanh()`, made by `_method`.
     abs = _method(OPS["abs"])
@@ -278,20 +267,21 @@ class Value:
     swish = silu
 
 
-def _make(op: Op, parents: tuple[Value, ...], args: tuple, params: tuple) -> Value:
+def make_node(op: Op, parents: tuple[Value, ...], args: tuple, params: tuple) -> Value:
     """The node op(*args): every node of every graph is made here.
 
     `args` are the op's inputs in its order, each a parent's data or a number, then its
     params' values; `params` are the numbers among them, which the node keeps. The
     forward function gives the node's data, and the local-derivative function its
     `local_grads`, one per parent (a number has none). Errors name the op and its inputs.
+    It trusts its arguments: `apply` checks a user's inputs, then calls it.
     """
     node: Value
     try:
         data = op.forward(*args)
     except (ArithmeticError, ValueError) as error:
         raise checks.cannot_compute(op, args, error) from None
-    # The inputs and the result are finite if their sum is: x - x is 0 for finite x only.
+    # The inputs and the result are all finite if their sum is.
     if (
         data.__class__ is not float
         or (total := sum(args, data)) - total != 0.0
@@ -312,9 +302,11 @@ def _make(op: Op, parents: tuple[Value, ...], args: tuple, params: tuple) -> Val
         local_grads = op.local_grads(data, *args)
     except ArithmeticError as error:
         raise checks.cannot_differentiate(op, args, error) from None
-    if len(local_grads) != len(parents):
+    if params and len(local_grads) != len(parents):
         local_grads = local_grads[1:] if op.constant_position == 0 else local_grads[: len(parents)]
-    if (total := sum(local_grads)) - total != 0.0 and not all(map(checks.is_finite, local_grads)):
+    if (total := sum(local_grads, 0.0)) - total != 0.0 and not all(
+        map(checks.is_finite, local_grads)
+    ):
         raise checks.cannot_differentiate(op, args, local_grads)
     node.parents = parents
     node.local_grads = local_grads
@@ -327,7 +319,7 @@ def _constant(op: Op, x: Value, number: object, position) -> Value:
     if number.__class__ is not float or number - number != 0.0:
         number = checks.number(op.name, number, "a Value or a real number")
     args = (x.data, number) if position else (number, x.data)
-    return _make(with_constant(op, position), (x,), args, (number,))
+    return make_node(with_constant(op, position), (x,), args, (number,))
 
 
 def apply(op: Op, *inputs: Value | float, **params: float) -> Value:
@@ -347,22 +339,23 @@ def apply(op: Op, *inputs: Value | float, **params: float) -> Value:
     if op.arity == 2 and not params:
         a, b = inputs
         if isinstance(a, Value) and isinstance(b, Value):
-            return _make(op, (a, b), (a.data, b.data), ())
+            return make_node(op, (a, b), (a.data, b.data), ())
         if isinstance(a, Value) or isinstance(b, Value):
             return _constant(op, a, b, 1) if isinstance(a, Value) else _constant(op, b, a, 0)
         raise TypeError(f"{op.name}: needs a Value among its inputs, got {a!r} and {b!r}")
     last = 1 if op.arity == 1 else len(inputs)
     while last > 1 and not isinstance(inputs[last - 1], Value):
         last -= 1
-    if not any(isinstance(x, Value) for x in inputs[:last]) and op.arity != 1:
-        raise TypeError(f"{op.name}: needs a Value among its inputs")
-    parents = tuple(
-        x if isinstance(x, Value) else Value(checks.number(op.name, x, "a Value or a real number"))
-        for x in inputs[:last]
-    )
-    numbers = tuple(checks.number(op.name, x, "a Value or a real number") for x in inputs[last:])
-    numbers += _params(op, params)
-    return _make(op, parents, (*(p.data for p in parents), *numbers), numbers)
+    parents, numbers = inputs[:last], checks.numbers(op.name, inputs[last:])
+    if not set(map(type, parents)) <= _VALUE:
+        if op.arity != 1 and not any(isinstance(x, Value) for x in parents):
+            raise TypeError(f"{op.name}: needs a Value among its inputs")
+        parents = tuple(
+            x if isinstance(x, Value) else Value(*checks.numbers(op.name, (x,))) for x in parents
+        )
+    if params or op.param_defaults:
+        numbers += _params(op, params)
+    return make_node(op, parents, (*map(_data, parents), *numbers), numbers)
 
 
 def _params(op: Op, given: dict[str, float]) -> tuple[float, ...]:
@@ -409,6 +402,8 @@ def zero_grad(values: Iterable[Value]) -> None:
 
 
 _index = attrgetter("index")
+_data = attrgetter("data")
+_VALUE = frozenset({Value})
 _ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
 _NEG, _ABS, _POW, _POWER = OPS["neg"], OPS["abs"], OPS["pow"], OPS["power"]
 _READ_ONLY = frozenset({"parents", "local_grads", "op", "params", "index"})

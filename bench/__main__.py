@@ -80,9 +80,10 @@ def rows(sizes: Sizes) -> list[Row]:
         )
 
     return [
-        same_code(f"chain relu(y·w + b), {sizes.ops:,} ops", relu_chain, sizes.ops),
+        same_code(f"W2 chain relu(y·w + b), {sizes.ops:,} ops", relu_chain, sizes.ops),
+        same_code(f"W2 chain relu(y·w + b), {sizes.ops // 10:,} ops", relu_chain, sizes.ops // 10),
         same_code(f"chain y·0.9999 + 0.0001, {sizes.ops:,} ops", constant_chain, sizes.ops),
-        same_code(f"fan-out Σ x·c_i, {sizes.ops:,} uses, binary +", fan_out, cs),
+        same_code(f"W3 fan-out Σ x·c_i, {sizes.ops:,} uses, binary +", fan_out, cs),
         sigma_node(f"fan-out Σ x·c_i, {sizes.ops:,} uses, Σ node", fan_out, cs),
         same_code(f"{net}, binary +", mlp_loss, mlp),
         sigma_node(f"{net}, Σ node", mlp_loss, mlp),
@@ -108,12 +109,12 @@ def network_rows(sizes: Sizes) -> list[Row]:
     micrograd_sample = partial(networks.micrograd_sample, networks.micrograd_model(sample), sample)
     return [
         Row(
-            f"demo step: MLP 2-16-16-1, {points} moons, hinge + L2, SGD",
+            f"W1 demo step: MLP 2-16-16-1, {points} moons, hinge + L2, SGD",
             partial(networks.stepgrad_demo_step, networks.stepgrad_model(demo), demo),
             partial(networks.micrograd_demo_step, networks.micrograd_model(demo), demo),
         ),
         Row(
-            f"MLP {mlp}, one sample, squared loss",
+            f"W4 MLP {mlp}, one sample, squared loss",
             partial(networks.stepgrad_sample, networks.stepgrad_model(sample), sample, "squared"),
             micrograd_sample,
         ),
@@ -143,7 +144,7 @@ def measure(row: Row, repeat: int, depth: int) -> tuple[Timing, Timing | None]:
     return ours, theirs
 
 
-WIDTH = 56
+WIDTH = 60
 """Characters for the workload names column."""
 HEADER = ("stepgrad s", "GC", "micrograd s", "GC", "micrograd/stepgrad")
 
@@ -168,7 +169,7 @@ def preamble(repeat: int) -> str:
     micrograd = importlib.metadata.version("micrograd")
     return (
         f"stepgrad vs micrograd {micrograd} on {platform.python_implementation()} "
-        f"{platform.python_version()}, one process\n"
+        f"{platform.python_version()}, one process; stepgrad's core: {autograd.CORE}\n"
         f"GC on: {gc.isenabled()}, thresholds {gc.get_threshold()} (not changed)\n"
         f"s: seconds per repetition of graph build + backward, mean of {repeat} in a row\n"
         "GC: the share of those seconds spent in garbage collection\n"
@@ -178,6 +179,7 @@ def preamble(repeat: int) -> str:
 FOOTNOTE = (
     "Leaf gradients of both libraries agree to 1e-9 relative on every row that runs both,\n"
     "except ‡: stepgrad's softmax cross-entropy against micrograd's squared loss (it has no exp).\n"
+    "W1-W4: the workloads of issue 13's targets (W2 at 10^5 and 10^4 ops).\n"
     "Σ node rows: stepgrad sums with one n-ary autograd.sum node, micrograd with binary +.\n"
     "micrograd is not run on the deep chain: its backward recurses once per node, so it raises\n"
     "RecursionError at Python's default recursion limit (1000) and needs the limit raised, as\n"
