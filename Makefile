@@ -51,11 +51,11 @@ browser:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed-viz: pyproject.toml setup.py autograd/value.py autograd/value.pxd | $(BIN)/python
+$(VENV)/.installed-viz: pyproject.toml setup.py autograd/ops.py autograd/value.py autograd/value.pxd | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[viz]'
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml setup.py autograd/value.py autograd/value.pxd | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml setup.py autograd/ops.py autograd/value.py autograd/value.pxd | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[dev]'
 	touch $@ $(VENV)/.installed-viz
 
@@ -64,4 +64,4 @@ $(VENV)/.installed-notebook: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed-viz
 
 clean:
-	rm -rf $(VENV) build *.egg-info autograd/*.so autograd/value.c autograd/value.sha256
+	rm -rf $(VENV) build *.egg-info autograd/*.so autograd/ops.c autograd/value.c autograd/value.sha256

@@ -1,10 +1,10 @@
-"""stepgrad's build: autograd/value.py is compiled by Cython when it can be.
+"""stepgrad's build: autograd/value.py and ops.py are compiled by Cython when they can be.
 
-The compiled module is value.py itself, with the types of value.pxd. It is built when
-Cython and a C compiler are there and STEPGRAD_PURE_PYTHON is not set; otherwise the
-install goes on with one line that says why, and value.py runs as plain Python. Beside
-the compiled module goes the SHA-256 of the source it was compiled from, so that
-`autograd.core` never runs it once value.py has changed (an editable install).
+The compiled modules are the .py files themselves (with the types of value.pxd). They
+are built when Cython and a C compiler are there and STEPGRAD_PURE_PYTHON is not set;
+otherwise the install goes on with one line that says why, and they run as plain Python.
+Beside them goes the SHA-256 of the sources they were compiled from, so that
+`autograd.core` never runs them once a source has changed (an editable install).
 """
 
 import importlib.util
@@ -78,7 +78,7 @@ def extensions() -> list:
     try:
         return cythonize(modules, language_level=3, quiet=True)
     except Exception as error:  # Cython's compile errors
-        fallback(f"Cython could not compile value.py ({error})")
+        fallback(f"Cython could not compile the core ({error})")
         return []
 
 

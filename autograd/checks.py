@@ -101,6 +101,22 @@ def integer(where: str, x: object, minimum: int | None = None) -> int:
     return int(x)
 
 
+def params(op: Op, given: dict[str, float]) -> tuple[float, ...]:
+    """The values of `op`'s params in its order: those `given` by name, or the defaults;
+    a TypeError for an unknown or missing param, as for a number that is not real."""
+    unknown = given.keys() - op.param_defaults.keys()
+    if unknown:
+        raise TypeError(f"{op.name}: unknown param {sorted(unknown)[0]!r}")
+    missing = [name for name, default in op.param_defaults.items() if default is None]
+    missing = [name for name in missing if name not in given]
+    if missing:
+        raise TypeError(f"{op.name}: missing param {missing[0]!r}")
+    return tuple(
+        number(f"{op.name}: param {name}", given.get(name, default))
+        for name, default in op.param_defaults.items()
+    )
+
+
 def show(op: Op, args: tuple[float, ...]) -> str:
     """`x = -1.0` or `a = 1.0, b = 0.0`: the op's inputs and params by name."""
     if op.arity is None:

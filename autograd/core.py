@@ -1,6 +1,6 @@
 """Which engine core runs: value.py compiled by Cython, or the same file as plain Python.
 
-Installing stepgrad compiles autograd/value.py when it can (see setup.py) and
+Installing stepgrad compiles autograd/value.py and ops.py when it can (see setup.py) and
 writes, beside the compiled modules, the SHA-256 of the sources they came from. On
 import, the compiled modules run only if that hash still matches the sources; otherwise,
 or when the environment variable STEPGRAD_PURE_PYTHON is set to anything but "" or "0",
@@ -19,10 +19,11 @@ import os
 import sys
 from pathlib import Path
 
-COMPILED = ("value",)
-"""The modules compiled. ops.py is not: Cython would compute its float helpers in C,
-where `**` and the math functions differ from Python's at the edges."""
-SOURCES = ("value.py", "value.pxd")
+COMPILED = ("ops", "value")
+"""The modules compiled: the table's functions cost less to call, and the node maker and
+backward run as C. ops.py keeps Python floats (its type hints are not C types), and the
+float math of numerics.py stays plain Python."""
+SOURCES = ("ops.py", "value.py", "value.pxd")
 HASH_FILE = "value.sha256"
 FOLDER = Path(__file__).parent
 

@@ -1,3 +1,5 @@
+# cython: annotation_typing=False
+# Compiled, the hints stay hints: numbers stay Python floats, as in plain Python.
 """The table of ops: every op stepgrad knows, declared once with its derivative rule.
 
 Each `Op` says how to compute the op on floats (`forward`) and its *local derivatives*
@@ -12,11 +14,27 @@ gradient evenly between a tie's two inputs.
 
 from __future__ import annotations
 
-import functools
 import math
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+
+from autograd.numerics import (
+    dot,
+    dot_grads,
+    logsumexp,
+    maximum_grads,
+    mish_grad,
+    pow_grad,
+    pow_valid,
+    power_grads,
+    sigmoid,
+    sigmoid_grad,
+    silu_grad,
+    sinc,
+    sinc_grad,
+    softplus,
+    tanh_grad,
+)
 
 EXP_MAX = math.log(1.7976931348623157e308)
 
@@ -78,111 +96,6 @@ def with_constant(op: Op, position: int) -> Op:
 _WITH_CONSTANT: dict[tuple[Op, int], Op] = {}
 
 
-def _sigmoid(x: float) -> float:
-    """σ(x) = 1 / (1 + e^-x), evaluated through e^-|x| so it never overflows."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-def _sigmoid_grad(out: float, x: float) -> float:
-    """σ'(x) = σ(x) (1 - σ(x)) = σ(x) σ(-x); for x > 0, 1 - σ(x) would cancel to 0."""
-    return out * (1.0 - out) if x <= 0.0 else out * _sigmoid(-x)
-
-
-def _sech2(x: float) -> float:
-    """sech²(x) = 1 - tanh(x)² = 4 e^-2|x| / (1 + e^-2|x|)², accurate far into the tails."""
-    e = math.exp(-2.0 * abs(x))
-    return 4.0 * e / ((1.0 + e) * (1.0 + e))
-
-
-def _tanh_grad(out: float, x: float) -> float:
-    """tanh'(x) = 1 - tanh(x)²: from `out` near 0, from sech² where 1 - out² cancels."""
-    return 1.0 - out * out if abs(x) < 0.5 else _sech2(x)
-
-
-def _softplus(x: float) -> float:
-    """ln(1 + e^x) = max(x, 0) + ln(1 + e^-|x|): no overflow for large x."""
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-def _silu_grad(x: float) -> float:
-    """silu'(x) = σ(x) (1 + x (1 - σ(x))), with 1 - σ(x) = σ(-x) so nothing cancels."""
-    return _sigmoid(x) * (1.0 + x * _sigmoid(-x))
-
-
-def _mish_grad(x: float) -> float:
-    """mish'(x) = tanh(sp) + x σ(x) sech²(sp), with sp = softplus(x)."""
-    sp = _softplus(x)
-    return math.tanh(sp) + x * _sigmoid(x) * _sech2(sp)
-
-
-def _pow_grad(out: float, x: float, c: float) -> float:
-    """d x^c / dx = c x^(c-1); at x = 0 it is 0 for c = 0 or c > 1, 1 for c = 1, and
-    infinite for 0 < c < 1. Where c - 1 rounds to c (|c| ≥ 2⁵³) it is c · out / x. For
-    c = 0 it is 0 everywhere (0 · x⁻¹ would overflow for a subnormal x)."""
-    if c == 0.0:
-        return 0.0
-    if x != 0.0:
-        return c * x ** (c - 1.0) if abs(c) < 2.0**53 else c * out / x
-    if c > 1.0:
-        return 0.0
-    return 1.0 if c == 1.0 else math.inf
-
-
-def _pow_valid(x: float, c: float) -> bool:
-    """x^c is real for x > 0, for x < 0 only with an integer c, and 0^c needs c ≥ 0."""
-    return x > 0.0 or (x < 0.0 and c == int(c)) or (x == 0.0 and c >= 0.0)
-
-
-def _power_grads(out: float, a: float, b: float) -> tuple[float, float]:
-    """∂(a^b)/∂a = b a^(b-1), ∂(a^b)/∂b = a^b ln a, which is 0 at a = 0 (where a^b = 0)."""
-    return _pow_grad(out, a, b), (out * math.log(a) if a > 0.0 else 0.0)
-
-
-def _sinc(x: float) -> float:
-    """sinc(x) = sin(x) / x, and its limit 1 at x = 0."""
-    return math.sin(x) / x if x != 0.0 else 1.0
-
-
-def _sinc_grad(out: float, x: float) -> float:
-    """sinc'(x) = (cos x - sinc x) / x; near 0 the series -x/3 + x³/30 - x⁵/840 + x⁷/45360
-    avoids the cancellation of cos x - sinc x."""
-    if abs(x) < 0.1:
-        x2 = x * x
-        return x * (-1.0 / 3.0 + x2 * (1.0 / 30.0 + x2 * (-1.0 / 840.0 + x2 / 45360.0)))
-    return (math.cos(x) - out) / x
-
-
-def _logsumexp(*xs: float) -> float:
-    """ln Σ e^x_i = m + ln(1 + Σ_(i≠k) e^(x_i - m)) with m = x_k = max x_i: no term
-    overflows, and log1p keeps the digits of a small sum (ln(1 + 2e-16) is 2e-16, not 0)."""
-    k = xs.index(max(xs))
-    m = xs[k]
-    return m + math.log1p(math.fsum(math.exp(x - m) for i, x in enumerate(xs) if i != k))
-
-
-def _dot(*args: float) -> float:
-    """Σ_i w_i x_i over the inputs w_1..w_n, x_1..x_n, added left to right, so that it
-    equals the chain w_1 x_1 + w_2 x_2 + ... of one node per multiply and add exactly."""
-    n = len(args) // 2
-    return functools.reduce(operator.add, map(operator.mul, args[:n], args[n:]))
-
-
-def _dot_grads(out: float, *args: float) -> tuple[float, ...]:
-    """∂(Σ w_j x_j)/∂w_i = x_i and ∂/∂x_i = w_i: the weights' and inputs' data, swapped."""
-    n = len(args) // 2
-    return args[n:] + args[:n]
-
-
-def _maximum_grads(out: float, a: float, b: float) -> tuple[float, float]:
-    """The max node routes the gradient: (1, 0) if a > b, (0, 1) if b > a, (½, ½) on a tie."""
-    if a == b:
-        return 0.5, 0.5
-    return (1.0, 0.0) if a > b else (0.0, 1.0)
-
-
 # One op per entry: Op(name, symbol, arity, forward, local_grads, rule, **where it is defined).
 # fmt: off
 OPS: dict[str, Op] = {op.name: op for op in (
@@ -198,13 +111,13 @@ OPS: dict[str, Op] = {op.name: op for op in (
        singularity=lambda a, b: abs(b)),
     Op("neg", "-", 1, lambda x: -x, lambda out, x: (-1.0,), "d(-x)/dx = -1"),
     Op("pow", "**", 1, lambda x, exponent: x**exponent,
-       lambda out, x, exponent: (_pow_grad(out, x, exponent),), "d(x^c)/dx = c · x^(c-1)",
+       lambda out, x, exponent: (pow_grad(out, x, exponent),), "d(x^c)/dx = c · x^(c-1)",
        domain="x > 0, or x < 0 with an integer exponent, or x = 0 with exponent ≥ 0",
-       valid=_pow_valid, param_defaults={"exponent": None},
+       valid=pow_valid, param_defaults={"exponent": None},
        singularity=lambda x, exponent: (
            math.inf if exponent >= 0.0 and exponent == int(exponent) else abs(x)),
        param_ranges={"exponent": (-3.0, 4.0)}),
-    Op("power", "**", 2, lambda a, b: a**b, _power_grads,
+    Op("power", "**", 2, lambda a, b: a**b, power_grads,
        "∂(a^b)/∂a = b · a^(b-1), ∂(a^b)/∂b = a^b · ln a",
        domain="a > 0, or a = 0 with b > 0", valid=lambda a, b: a > 0.0 or (a == 0.0 and b > 0.0),
        singularity=lambda a, b: abs(a)),
@@ -236,34 +149,34 @@ OPS: dict[str, Op] = {op.name: op for op in (
        "f(x) = x if x > 0 else α(e^x - 1), f'(x) = 1 if x > 0 else f(x) + α = α e^x",
        param_defaults={"alpha": 1.0}, param_ranges={"alpha": (0.1, 2.0)},
        singularity=lambda x, alpha: abs(x)),
-    Op("sigmoid", "σ", 1, _sigmoid, lambda out, x: (_sigmoid_grad(out, x),),
+    Op("sigmoid", "σ", 1, sigmoid, lambda out, x: (sigmoid_grad(out, x),),
        "σ(x) = 1 / (1 + e^-x), σ'(x) = σ(x) (1 - σ(x))"),
-    Op("tanh", "tanh", 1, math.tanh, lambda out, x: (_tanh_grad(out, x),),
+    Op("tanh", "tanh", 1, math.tanh, lambda out, x: (tanh_grad(out, x),),
        "tanh'(x) = 1 - tanh(x)²"),
-    Op("softplus", "softplus", 1, _softplus, lambda out, x: (_sigmoid(x),),
+    Op("softplus", "softplus", 1, softplus, lambda out, x: (sigmoid(x),),
        "softplus(x) = ln(1 + e^x), softplus'(x) = σ(x)"),
-    Op("log_sigmoid", "ln σ", 1, lambda x: -_softplus(-x), lambda out, x: (_sigmoid(-x),),
+    Op("log_sigmoid", "ln σ", 1, lambda x: -softplus(-x), lambda out, x: (sigmoid(-x),),
        "ln σ(x) = -softplus(-x), (ln σ)'(x) = 1 - σ(x)"),
     Op("softsign", "softsign", 1, lambda x: x / (1.0 + abs(x)),
        lambda out, x: (1.0 / (1.0 + abs(x)) / (1.0 + abs(x)),),
        "softsign(x) = x / (1 + |x|), softsign'(x) = 1 / (1 + |x|)²"),
     Op("arctan", "arctan", 1, math.atan, lambda out, x: (1.0 / (1.0 + x * x),),
        "arctan'(x) = 1 / (1 + x²)"),
-    Op("silu", "silu", 1, lambda x: x * _sigmoid(x), lambda out, x: (_silu_grad(x),),
+    Op("silu", "silu", 1, lambda x: x * sigmoid(x), lambda out, x: (silu_grad(x),),
        "silu(x) = x σ(x) (swish), silu'(x) = σ(x) (1 + x (1 - σ(x)))", aliases=("swish",)),
-    Op("mish", "mish", 1, lambda x: x * math.tanh(_softplus(x)), lambda out, x: (_mish_grad(x),),
+    Op("mish", "mish", 1, lambda x: x * math.tanh(softplus(x)), lambda out, x: (mish_grad(x),),
        "mish(x) = x tanh(sp), sp = softplus(x), mish'(x) = tanh(sp) + x σ(x) sech²(sp)"),
-    Op("sinc", "sinc", 1, _sinc, lambda out, x: (_sinc_grad(out, x),),
+    Op("sinc", "sinc", 1, sinc, lambda out, x: (sinc_grad(out, x),),
        "sinc(x) = sin(x) / x, sinc(0) = 1, sinc'(x) = (cos x - sinc x) / x, sinc'(0) = 0"),
-    Op("maximum", "max", 2, max, _maximum_grads,
+    Op("maximum", "max", 2, max, maximum_grads,
        "∂max(a, b)/∂a = 1 if a > b else 0 (½ each on a tie)",
        singularity=lambda a, b: abs(a - b)),
     Op("sum", "Σ", None, lambda *xs: math.fsum(xs), lambda out, *xs: (1.0,) * len(xs),
        "∂(Σ x_j)/∂x_i = 1"),
-    Op("dot", "Σ w·x", None, _dot, _dot_grads, "z = Σ_i w_i x_i: ∂z/∂w_i = x_i, ∂z/∂x_i = w_i",
+    Op("dot", "Σ w·x", None, dot, dot_grads, "z = Σ_i w_i x_i: ∂z/∂w_i = x_i, ∂z/∂x_i = w_i",
        domain="weights w_1..w_n, then as many inputs x_1..x_n",
        valid=lambda *args: len(args) % 2 == 0, error=TypeError),
-    Op("logsumexp", "logsumexp", None, _logsumexp,
+    Op("logsumexp", "logsumexp", None, logsumexp,
        lambda out, *xs: tuple(math.exp(x - out) for x in xs),
        "∂(ln Σ e^x_j)/∂x_i = e^(x_i - lse) = softmax_i"),
 )}

@@ -47,7 +47,8 @@ def _method(op: Op):
             if len(args) > len(op.param_defaults):
                 raise TypeError(f"{op.name}: takes at most {len(op.param_defaults)} param(s)")
             params.update(zip(op.param_defaults, args))
-            return apply(op, self, **params)
+            values = checks.params(op, params)
+            return make_node(op, (self,), (self.data, *values), values)
 
     method.__name__ = method.__qualname__ = op.name
     method.__doc__ = f"{op.rule}.\n\nDomain: {op.domain}."
@@ -158,8 +159,9 @@ class Value:
     def __setattr__(self, name: str, value: object) -> None:
         """Compiled, Values are not tracked by Python's cycle collector (the engine never
         makes a cycle), so an attribute of your own holds a number, a string or None: a
-        Value in it could close a cycle that would never be freed. Plain Python has no
-        such limit, and does not use this method (see the end of this file)."""
+        Value there could close a cycle never freed. Plain Python deletes this method."""
+        if name in _READ_ONLY:
+            raise AttributeError(f"Value: {name} is read-only; an op sets it")
         if name == "data":
             if not checks.is_real(value):
                 raise TypeError(f"Value: data must be a real number, got {value!r}")
@@ -168,19 +170,14 @@ class Value:
             self.grad = value
         elif name == "label":
             self.label = checks.label(value)
-        elif name in _READ_ONLY:
-            raise AttributeError(
-                f"Value: {name} is read-only; an op sets it when it makes the node"
-            )
         elif value is None or value.__class__ in _ATOMIC:
             if self.__dict__ is None:
                 self.__dict__ = {}
             self.__dict__[name] = value
         else:
             raise TypeError(
-                f"Value: an attribute of your own holds a number, a string or None in the "
-                f"compiled core, got {type(value).__name__} for {name!r} (STEPGRAD_PURE_PYTHON=1 "
-                "runs plain Python, where it may hold anything)"
+                f"Value: in the compiled core an attribute of your own holds a number, a "
+                f"string or None, got {type(value).__name__} for {name!r}"
             )
 
     def __getattr__(self, name: str):
@@ -350,27 +347,14 @@ def apply(op: Op, *inputs: Value | float, **params: float) -> Value:
     if not set(map(type, parents)) <= _VALUE:
         if op.arity != 1 and not any(isinstance(x, Value) for x in parents):
             raise TypeError(f"{op.name}: needs a Value among its inputs")
+        expected = "a Value or a real number"
         parents = tuple(
-            x if isinstance(x, Value) else Value(*checks.numbers(op.name, (x,))) for x in parents
+            x if isinstance(x, Value) else Value(checks.number(op.name, x, expected))
+            for x in parents
         )
     if params or op.param_defaults:
-        numbers += _params(op, params)
+        numbers += checks.params(op, params)
     return make_node(op, parents, (*map(_data, parents), *numbers), numbers)
-
-
-def _params(op: Op, given: dict[str, float]) -> tuple[float, ...]:
-    """The values of `op`'s params, in its order: those `given` by name, or the defaults."""
-    unknown = given.keys() - op.param_defaults.keys()
-    if unknown:
-        raise TypeError(f"{op.name}: unknown param {sorted(unknown)[0]!r}")
-    missing = [name for name, default in op.param_defaults.items() if default is None]
-    missing = [name for name in missing if name not in given]
-    if missing:
-        raise TypeError(f"{op.name}: missing param {missing[0]!r}")
-    return tuple(
-        checks.number(f"{op.name}: param {name}", given.get(name, default))
-        for name, default in op.param_defaults.items()
-    )
 
 
 def reachable(root: Value) -> tuple[list[Value], list[Value]]:

@@ -1,4 +1,4 @@
-"""The two cores: value.py compiled by Cython, or run as plain Python.
+"""The two cores: value.py and ops.py compiled by Cython, or run as plain Python.
 
 `make test` runs the whole suite once on each (STEPGRAD_PURE_PYTHON=1 the second time),
 and sets STEPGRAD_EXPECT_CORE so that a core that silently failed to build is a failure.
@@ -55,6 +55,7 @@ def test_the_core_is_the_one_the_run_expects() -> None:
 def test_value_doctests_pass_on_the_running_core() -> None:
     results = doctest.testmod(autograd.value)
     assert results.failed == 0 and results.attempted >= 6
+    assert (Path(autograd.ops.__file__).suffix == ".py") is not COMPILED
 
 
 def test_version_says_which_core_runs() -> None:
