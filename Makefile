@@ -53,14 +53,17 @@ $(BIN)/python:
 
 $(VENV)/.installed-viz: pyproject.toml setup.py autograd/ops.py autograd/value.py autograd/value.pxd | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[viz]'
+	$(BIN)/python -m autograd --version
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml setup.py autograd/ops.py autograd/value.py autograd/value.pxd | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	$(BIN)/python -m autograd --version
 	touch $@ $(VENV)/.installed-viz
 
-$(VENV)/.installed-notebook: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-notebook: pyproject.toml setup.py autograd/ops.py autograd/value.py autograd/value.pxd | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[dev,notebook]'
+	$(BIN)/python -m autograd --version
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed-viz
 
 clean:

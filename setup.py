@@ -8,7 +8,6 @@ Beside them goes the SHA-256 of the sources they were compiled from, so that
 """
 
 import importlib.util
-import os
 import sys
 from pathlib import Path
 
@@ -58,7 +57,7 @@ def fallback(reason: str) -> None:
 
 
 def extensions() -> list:
-    if os.environ.get("STEPGRAD_PURE_PYTHON"):
+    if core.pure_python_requested():
         fallback("STEPGRAD_PURE_PYTHON is set")
         return []
     try:

@@ -15,14 +15,14 @@ CORE = core.load()
 
 from autograd._origin import warn_if_shadowed
 from autograd.custom import CustomOp, custom_op
-from autograd.functions import dot, log_softmax, logsumexp, maximum, softmax
+from autograd.functions import apply, dot, log_softmax, logsumexp, maximum, softmax
 from autograd.functions import sum as sum
 from autograd.grad_mode import enable_grad, no_grad
 from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_report
 from autograd.graph import Edge, edges, topological_order
 from autograd.ops import OPS, Op, with_constant
 from autograd.stepping import Step, Stepper
-from autograd.value import Value, apply, zero_grad
+from autograd.value import Value, zero_grad
 
 __stepgrad__ = True
 

@@ -47,7 +47,8 @@ def number(where: str, x: object, expected: str = "a real number") -> float:
     try:
         x = float(x)
     except OverflowError:
-        digits = len(str(abs(x)))
+        bits = abs(x).bit_length()  # str() of an int over 4300 digits is itself an error
+        digits = len(str(abs(x))) if bits < 14_000 else f"about {int(bits * math.log10(2)) + 1}"
         raise ValueError(
             f"{where}: an integer of {digits} digits is too large for a float"
         ) from None

@@ -36,24 +36,31 @@ def source_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def compiled_modules() -> list[Path]:
-    """The compiled modules beside their sources, as the install built them."""
-    return [
-        path
-        for name in COMPILED
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES
-        if (path := FOLDER / f"{name}{suffix}").exists()
-    ]
+def pure_python_requested() -> bool:
+    """True if STEPGRAD_PURE_PYTHON is set to anything but "" or "0" (read at install and
+    at import alike)."""
+    return os.environ.get("STEPGRAD_PURE_PYTHON", "") not in ("", "0")
+
+
+def built() -> bool:
+    """True if the install compiled every module of the core, beside its source."""
+    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+    return all(
+        any((FOLDER / f"{name}{suffix}").exists() for suffix in suffixes) for name in COMPILED
+    )
 
 
 def why_plain() -> str | None:
     """Why the core runs as plain Python, or None when the compiled core can run."""
-    if os.environ.get("STEPGRAD_PURE_PYTHON", "") not in ("", "0"):
+    if pure_python_requested():
         return "STEPGRAD_PURE_PYTHON is set"
-    if len(compiled_modules()) != len(COMPILED):
+    if not built():
         return "no compiled core was built (no C compiler or no Cython at install)"
-    recorded = FOLDER / HASH_FILE
-    if not recorded.exists() or recorded.read_text().strip() != source_hash(FOLDER):
+    try:
+        current = (FOLDER / HASH_FILE).read_text().strip() == source_hash(FOLDER)
+    except OSError:
+        return "a source or the record of the build is missing (reinstall to compile again)"
+    if not current:
         return "its sources changed since they were compiled (reinstall to compile them again)"
     return None
 

@@ -20,8 +20,9 @@ import inspect
 from collections.abc import Callable, Sequence
 from numbers import Real
 
+from autograd.functions import apply
 from autograd.ops import OPS, Op
-from autograd.value import Value, add_method, apply, remove_method
+from autograd.value import Value, add_method, remove_method
 
 _CUSTOM: set[str] = set()
 
@@ -94,7 +95,7 @@ def custom_op(
             symbol=symbol or op_name,
             arity=arity,
             forward=_positional(forward, list(params)),
-            local_grads=_tuple_of_floats(op_name, local_grads, arity),
+            local_grads=_tuple_of_floats(op_name, local_grads, arity, len(params)),
             rule=rule,
             domain=domain or "all real numbers",
             valid=valid,
@@ -182,9 +183,10 @@ def _check_name(name: str) -> None:
 
 
 def _tuple_of_floats(
-    name: str, local_grads: Callable[..., float | Sequence[float]], arity: int | None
+    name: str, local_grads: Callable[..., float | Sequence[float]], arity: int | None, params: int
 ) -> Callable[..., tuple[float, ...]]:
-    """`local_grads` returning a tuple of floats, one per input, whatever the user's returns."""
+    """`local_grads` returning a tuple of floats, one per input, whatever the user's returns;
+    the inputs are the arguments after `out` but the last `params`."""
 
     def checked(out: float, *args: float) -> tuple[float, ...]:
         grads = local_grads(out, *args)
@@ -192,9 +194,10 @@ def _tuple_of_floats(
             grads = (grads,)
         if not isinstance(grads, Sequence) or not all(isinstance(g, Real) for g in grads):
             raise TypeError(f"{name}: local_grads must return numbers, got {grads!r}")
-        if arity is not None and len(grads) != arity:
+        inputs = arity if arity is not None else len(args) - params
+        if len(grads) != inputs:
             raise TypeError(
-                f"{name}: local_grads returned {len(grads)} derivative(s) for {arity} input(s)"
+                f"{name}: local_grads returned {len(grads)} derivative(s) for {inputs} input(s)"
             )
         return tuple(map(float, grads))
 

@@ -1,4 +1,4 @@
-"""Functions of several Values: n-ary sum, the lectures' max node, and softmax.
+"""Ops as functions of Values: `apply` for any op, n-ary sum, dot, max and softmax.
 
 softmax and log_softmax are built from table ops, so a drawing shows how they are made,
 and both subtract the largest input before any exponential: neither overflows for finite
@@ -11,8 +11,46 @@ from collections.abc import Iterable, Sequence
 from operator import attrgetter
 
 from autograd import checks
-from autograd.ops import OPS
-from autograd.value import Value, apply, make_node
+from autograd.ops import OPS, Op
+from autograd.value import Value, make_node, with_number
+
+
+def apply(op: Op, *inputs: Value | float, **params: float) -> Value:
+    """The node `op(*inputs)` for any op, with the op's params by name.
+
+    >>> apply(OPS["leaky_relu"], Value(-2.0), alpha=0.1).data
+    -0.2
+
+    A number in one of two inputs is a constant of the op (see `with_constant`). In an op
+    of any number of inputs, the numbers after the last Value are its constants (the
+    node's `params`), and a number before a Value becomes a leaf Value.
+    """
+    if op.arity is None and not inputs:
+        raise TypeError(f"{op.name}: needs at least one input")
+    if op.arity is not None and len(inputs) != op.arity:
+        raise TypeError(f"{op.name}: takes {op.arity} input(s), got {len(inputs)}")
+    if op.arity == 2 and not params:
+        a, b = inputs
+        if isinstance(a, Value) and isinstance(b, Value):
+            return make_node(op, (a, b), (a.data, b.data), ())
+        if isinstance(a, Value) or isinstance(b, Value):
+            return with_number(op, a, b, 1) if isinstance(a, Value) else with_number(op, b, a, 0)
+        raise TypeError(f"{op.name}: needs a Value among its inputs, got {a!r} and {b!r}")
+    last = 1 if op.arity == 1 else len(inputs)
+    while last > 1 and not isinstance(inputs[last - 1], Value):
+        last -= 1
+    parents, numbers = inputs[:last], checks.numbers(op.name, inputs[last:])
+    if not set(map(type, parents)) <= _VALUE:
+        if op.arity != 1 and not any(isinstance(x, Value) for x in parents):
+            raise TypeError(f"{op.name}: needs a Value among its inputs")
+        expected = "a Value or a real number"
+        parents = tuple(
+            x if isinstance(x, Value) else Value(checks.number(op.name, x, expected))
+            for x in parents
+        )
+    if params or op.param_defaults:
+        numbers += checks.params(op, params)
+    return make_node(op, parents, (*map(_data, parents), *numbers), numbers)
 
 
 def sum(values: Iterable[Value | float]) -> Value:
@@ -108,4 +146,5 @@ def _values(name: str, values: Iterable[Value | float]) -> list[Value]:
 
 
 _DOT = OPS["dot"]
+_VALUE = frozenset({Value})
 _data = attrgetter("data")

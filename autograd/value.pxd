@@ -1,7 +1,7 @@
 # The types of value.py's class and functions, read by Cython when it compiles value.py.
 # data and index stay Python objects: ops read them as such, so they are never re-boxed.
 cdef class Value:
-    cdef dict __dict__
+    cdef dict own  # compiled, attributes of your own live here: see Value.__setattr__
     cdef public object data
     cdef public double grad
     cdef readonly tuple parents
@@ -12,4 +12,4 @@ cdef class Value:
     cdef readonly object index
 
 cpdef Value make_node(object op, tuple parents, tuple args, tuple params)
-cdef Value _constant(object op, Value x, object number, object position)
+cpdef Value with_number(object op, Value x, object number, object position)

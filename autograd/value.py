@@ -46,6 +46,9 @@ def _method(op: Op):
         def method(self: Value, *args: float, **params: float) -> Value:
             if len(args) > len(op.param_defaults):
                 raise TypeError(f"{op.name}: takes at most {len(op.param_defaults)} param(s)")
+            twice = params.keys() & set(list(op.param_defaults)[: len(args)])
+            if twice:
+                raise TypeError(f"{op.name}: param {sorted(twice)[0]!r} given twice")
             params.update(zip(op.param_defaults, args))
             values = checks.params(op, params)
             return make_node(op, (self,), (self.data, *values), values)
@@ -121,8 +124,8 @@ class Value:
         with _backward_lock:
             interior, leaves = reachable(self)
             interior.sort(key=_index)
-            before = [node.grad for node in interior]
-            earlier = [node.grad for node in leaves]
+            interior_grads = [node.grad for node in interior]
+            leaf_grads = [node.grad for node in leaves]
             try:
                 for node in interior:
                     node.grad = 0.0
@@ -137,15 +140,15 @@ class Value:
                     for i in range(len(parents)):
                         parent = parents[i]
                         parent.grad += local_grads[i] * grad
-                for node, grad in zip(leaves, earlier):
+                for node, grad in zip(leaves, leaf_grads):
                     grad += node.grad
                     if grad - grad != 0.0:
                         raise checks.overflowed(node, grad)
                     node.grad = grad
             except BaseException:
-                for node, grad in zip(interior, before):
+                for node, grad in zip(interior, interior_grads):
                     node.grad = grad
-                for node, grad in zip(leaves, earlier):
+                for node, grad in zip(leaves, leaf_grads):
                     node.grad = grad
                 raise
 
@@ -159,29 +162,42 @@ class Value:
     def __setattr__(self, name: str, value: object) -> None:
         """Compiled, Values are not tracked by Python's cycle collector (the engine never
         makes a cycle), so an attribute of your own holds a number, a string or None: a
-        Value there could close a cycle never freed. Plain Python deletes this method."""
+        Value there could close a cycle never freed. They live in a dict of the Value's
+        own, not in `__dict__`, so `vars(v)` cannot reach round this check. Plain Python
+        deletes this method."""
         if name in _READ_ONLY:
             raise AttributeError(f"Value: {name} is read-only; an op sets it")
-        if name == "data":
+        if name in ("data", "grad") and value.__class__ is not float:
             if not checks.is_real(value):
-                raise TypeError(f"Value: data must be a real number, got {value!r}")
-            self.data = float(value)
+                raise TypeError(f"Value: {name} must be a real number, got {value!r}")
+            value = float(value)
+        if name == "data":
+            self.data = value
         elif name == "grad":
             self.grad = value
         elif name == "label":
             self.label = checks.label(value)
         elif value is None or value.__class__ in _ATOMIC:
-            if self.__dict__ is None:
-                self.__dict__ = {}
-            self.__dict__[name] = value
+            if self.own is None:
+                self.own = {}
+            self.own[name] = value
         else:
             raise TypeError(
                 f"Value: in the compiled core an attribute of your own holds a number, a "
                 f"string or None, got {type(value).__name__} for {name!r}"
             )
 
+    def __delattr__(self, name: str) -> None:
+        """Compiled, a field cannot be deleted (it would read as None); your own can."""
+        if name in _FIELDS or self.own is None or name not in self.own:
+            raise AttributeError(f"Value: cannot delete {name!r}")
+        del self.own[name]
+
     def __getattr__(self, name: str):
-        """The method of a one-input custom op (see `autograd.custom_op`): `x.cube()`."""
+        """Compiled: an attribute of your own, or the method of a one-input custom op (see
+        `autograd.custom_op`): `x.cube()`."""
+        if self.own is not None and name in self.own:
+            return self.own[name]
         op = OPS.get(name)
         if op is None or op.arity != 1:
             raise AttributeError(f"'Value' object has no attribute {name!r}")
@@ -190,34 +206,34 @@ class Value:
     def __add__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
             return make_node(_ADD, (self, other), (self.data, other.data), ())
-        return _constant(_ADD, self, other, 1)
+        return with_number(_ADD, self, other, 1)
 
     def __radd__(self, other: Value | float) -> Value:
-        return _constant(_ADD, self, other, 0)
+        return with_number(_ADD, self, other, 0)
 
     def __sub__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
             return make_node(_SUB, (self, other), (self.data, other.data), ())
-        return _constant(_SUB, self, other, 1)
+        return with_number(_SUB, self, other, 1)
 
     def __rsub__(self, other: Value | float) -> Value:
-        return _constant(_SUB, self, other, 0)
+        return with_number(_SUB, self, other, 0)
 
     def __mul__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
             return make_node(_MUL, (self, other), (self.data, other.data), ())
-        return _constant(_MUL, self, other, 1)
+        return with_number(_MUL, self, other, 1)
 
     def __rmul__(self, other: Value | float) -> Value:
-        return _constant(_MUL, self, other, 0)
+        return with_number(_MUL, self, other, 0)
 
     def __truediv__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
             return make_node(_DIV, (self, other), (self.data, other.data), ())
-        return _constant(_DIV, self, other, 1)
+        return with_number(_DIV, self, other, 1)
 
     def __rtruediv__(self, other: Value | float) -> Value:
-        return _constant(_DIV, self, other, 0)
+        return with_number(_DIV, self, other, 0)
 
     def __pow__(self, exponent: Value | float) -> Value:
         """`x ** 2` is the op pow with the param exponent 2; `x ** y` is the op power."""
@@ -227,7 +243,7 @@ class Value:
         return make_node(_POW, (self,), (self.data, exponent), (exponent,))
 
     def __rpow__(self, base: Value | float) -> Value:
-        return _constant(_POWER, self, base, 0)
+        return with_number(_POWER, self, base, 0)
 
     def __neg__(self) -> Value:
         return make_node(_NEG, (self,), (self.data,), ())
@@ -261,7 +277,7 @@ class Value:
     sqrt = _method(OPS["sqrt"])
     step = _method(OPS["step"])
     tanh = _method(OPS["tanh"])
-    swish = silu
+    swish = silu  # the table lists it among silu's aliases
 
 
 def make_node(op: Op, parents: tuple[Value, ...], args: tuple, params: tuple) -> Value:
@@ -271,7 +287,7 @@ def make_node(op: Op, parents: tuple[Value, ...], args: tuple, params: tuple) ->
     params' values; `params` are the numbers among them, which the node keeps. The
     forward function gives the node's data, and the local-derivative function its
     `local_grads`, one per parent (a number has none). Errors name the op and its inputs.
-    It trusts its arguments: `apply` checks a user's inputs, then calls it.
+    It trusts its arguments: `autograd.apply` checks a user's inputs, then calls it.
     """
     node: Value
     try:
@@ -310,51 +326,13 @@ def make_node(op: Op, parents: tuple[Value, ...], args: tuple, params: tuple) ->
     return node
 
 
-def _constant(op: Op, x: Value, number: object, position) -> Value:
-    """`x op number` (position 1) or `number op x` (position 0): the number is the param of
-    `with_constant(op, position)`, so the node has the one parent x."""
+def with_number(op: Op, x: Value, number: object, position) -> Value:
+    """The node `x op number` (position 1) or `number op x` (position 0) of a two-input op:
+    the number is the param of `with_constant(op, position)`, and x the one parent."""
     if number.__class__ is not float or number - number != 0.0:
         number = checks.number(op.name, number, "a Value or a real number")
     args = (x.data, number) if position else (number, x.data)
     return make_node(with_constant(op, position), (x,), args, (number,))
-
-
-def apply(op: Op, *inputs: Value | float, **params: float) -> Value:
-    """The node `op(*inputs)` for any op, with the op's params by name.
-
-    >>> apply(OPS["leaky_relu"], Value(-2.0), alpha=0.1).data
-    -0.2
-
-    A number in one of two inputs is a constant of the op (see `with_constant`). In an op
-    of any number of inputs, the numbers after the last Value are its constants (the
-    node's `params`), and a number before a Value becomes a leaf Value.
-    """
-    if op.arity is None and not inputs:
-        raise TypeError(f"{op.name}: needs at least one input")
-    if op.arity is not None and len(inputs) != op.arity:
-        raise TypeError(f"{op.name}: takes {op.arity} input(s), got {len(inputs)}")
-    if op.arity == 2 and not params:
-        a, b = inputs
-        if isinstance(a, Value) and isinstance(b, Value):
-            return make_node(op, (a, b), (a.data, b.data), ())
-        if isinstance(a, Value) or isinstance(b, Value):
-            return _constant(op, a, b, 1) if isinstance(a, Value) else _constant(op, b, a, 0)
-        raise TypeError(f"{op.name}: needs a Value among its inputs, got {a!r} and {b!r}")
-    last = 1 if op.arity == 1 else len(inputs)
-    while last > 1 and not isinstance(inputs[last - 1], Value):
-        last -= 1
-    parents, numbers = inputs[:last], checks.numbers(op.name, inputs[last:])
-    if not set(map(type, parents)) <= _VALUE:
-        if op.arity != 1 and not any(isinstance(x, Value) for x in parents):
-            raise TypeError(f"{op.name}: needs a Value among its inputs")
-        expected = "a Value or a real number"
-        parents = tuple(
-            x if isinstance(x, Value) else Value(checks.number(op.name, x, expected))
-            for x in parents
-        )
-    if params or op.param_defaults:
-        numbers += checks.params(op, params)
-    return make_node(op, parents, (*map(_data, parents), *numbers), numbers)
 
 
 def reachable(root: Value) -> tuple[list[Value], list[Value]]:
@@ -381,21 +359,22 @@ def reachable(root: Value) -> tuple[list[Value], list[Value]]:
 
 def zero_grad(values: Iterable[Value]) -> None:
     """Set the gradient of each value to 0, as before a new backward pass."""
+    v: Value
     for v in values:
         v.grad = 0.0
 
 
 _index = attrgetter("index")
-_data = attrgetter("data")
-_VALUE = frozenset({Value})
 _ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
 _NEG, _ABS, _POW, _POWER = OPS["neg"], OPS["abs"], OPS["pow"], OPS["power"]
 _READ_ONLY = frozenset({"parents", "local_grads", "op", "params", "index"})
+_FIELDS = _READ_ONLY | {"data", "grad", "label"}
 _ATOMIC = frozenset({bool, int, float, complex, str, bytes})
 if not cython.compiled:
     # Plain Python takes custom ops' methods on the class (see add_method), and its cycle
-    # collector sees every Value: neither hook is needed, and both would slow every node.
-    del Value.__getattr__, Value.__setattr__
+    # collector sees every Value: none of these hooks is needed, and they would slow every
+    # node.
+    del Value.__getattr__, Value.__setattr__, Value.__delattr__
 
 
 def add_method(op: Op) -> None:

@@ -179,7 +179,7 @@ def preamble(repeat: int) -> str:
 FOOTNOTE = (
     "Leaf gradients of both libraries agree to 1e-9 relative on every row that runs both,\n"
     "except ‡: stepgrad's softmax cross-entropy against micrograd's squared loss (it has no exp).\n"
-    "W1-W4: the workloads of issue 13's targets (W2 at 10^5 and 10^4 ops).\n"
+    "W1-W4: the four workloads the README's speed figures name (W2 at 10^5 and 10^4 ops).\n"
     "Σ node rows: stepgrad sums with one n-ary autograd.sum node, micrograd with binary +.\n"
     "micrograd is not run on the deep chain: its backward recurses once per node, so it raises\n"
     "RecursionError at Python's default recursion limit (1000) and needs the limit raised, as\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 
-from autograd import Value, no_grad
+from autograd import Value, no_grad, zero_grad
 
 
 class Module(ABC):
@@ -45,8 +45,7 @@ class Module(ABC):
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 before the next backward pass."""
-        for parameter in self.parameters():
-            parameter.grad = 0.0
+        zero_grad(self.parameters())
 
     def __call__(self, x):
         return self.forward(x)

@@ -183,3 +183,15 @@ def test_remove_takes_the_op_away(cube: CustomOp) -> None:
     cube.remove()
     assert "cube" not in OPS and not hasattr(Value, "cube")
     cube.remove()
+
+
+def test_a_variadic_op_with_too_few_derivatives_is_named() -> None:
+    @custom_op(symbol="Σ²", rule="∂(Σ x²)/∂x_i = 2 x_i", local_grads=lambda out, *xs: [2 * xs[0]])
+    def sum_of_squares(*xs: float) -> float:
+        return sum(x * x for x in xs)
+
+    try:
+        with pytest.raises(TypeError, match="sum_of_squares: local_grads returned 1 derivative"):
+            sum_of_squares(Value(1.0), Value(2.0))
+    finally:
+        sum_of_squares.remove()

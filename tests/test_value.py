@@ -22,7 +22,7 @@ def test_a_leaf_holds_its_data_and_nothing_else() -> None:
         "x",
     )
     assert type(v.data) is float
-    assert v.__dict__ == {}
+    assert not hasattr(v, "m")
 
 
 def test_values_take_attributes_of_your_own_as_micrograds_do() -> None:
@@ -265,3 +265,14 @@ def test_x_to_the_zero_has_derivative_zero_even_at_a_subnormal_x() -> None:
     y = x**0
     y.backward()
     assert (y.data, x.grad) == (1.0, 0.0)
+
+
+def test_a_param_given_twice_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="leaky_relu: param 'alpha' given twice"):
+        Value(-1.0).leaky_relu(0.1, alpha=0.5)
+    assert Value(-1.0).leaky_relu(alpha=0.5).data == -0.5
+
+
+def test_an_integer_too_large_to_print_names_its_size() -> None:
+    with pytest.raises(ValueError, match=r"Value: an integer of about 5001 digits is too large"):
+        Value(10**5000)

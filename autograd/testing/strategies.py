@@ -34,9 +34,10 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from autograd.custom import CustomOp, custom_names
+from autograd.functions import apply
 from autograd.graph import topological_order
 from autograd.ops import OPS, Op
-from autograd.value import Value, apply
+from autograd.value import Value
 
 
 class UndefinedDerivative(AssertionError):
