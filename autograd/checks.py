@@ -108,8 +108,7 @@ def params(op: Op, given: dict[str, float]) -> tuple[float, ...]:
     unknown = given.keys() - op.param_defaults.keys()
     if unknown:
         raise TypeError(f"{op.name}: unknown param {sorted(unknown)[0]!r}")
-    missing = [name for name, default in op.param_defaults.items() if default is None]
-    missing = [name for name in missing if name not in given]
+    missing = [n for n, default in op.param_defaults.items() if default is None and n not in given]
     if missing:
         raise TypeError(f"{op.name}: missing param {missing[0]!r}")
     return tuple(

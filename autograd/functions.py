@@ -31,10 +31,12 @@ def apply(op: Op, *inputs: Value | float, **params: float) -> Value:
         raise TypeError(f"{op.name}: takes {op.arity} input(s), got {len(inputs)}")
     if op.arity == 2 and not params:
         a, b = inputs
-        if isinstance(a, Value) and isinstance(b, Value):
-            return make_node(op, (a, b), (a.data, b.data), ())
-        if isinstance(a, Value) or isinstance(b, Value):
-            return with_number(op, a, b, 1) if isinstance(a, Value) else with_number(op, b, a, 0)
+        if isinstance(a, Value):
+            if isinstance(b, Value):
+                return make_node(op, (a, b), (a.data, b.data), ())
+            return with_number(op, a, b, 1)
+        if isinstance(b, Value):
+            return with_number(op, b, a, 0)
         raise TypeError(f"{op.name}: needs a Value among its inputs, got {a!r} and {b!r}")
     last = 1 if op.arity == 1 else len(inputs)
     while last > 1 and not isinstance(inputs[last - 1], Value):
@@ -81,7 +83,7 @@ def dot(weights: Sequence[Value], inputs: Sequence[Value | float]) -> Value:
             "dot: needs as many weights as inputs, at least one; "
             f"got {len(weights)} and {len(inputs)}"
         )
-    if not (set(map(type, weights)) <= {Value} or all(isinstance(w, Value) for w in weights)):
+    if not (set(map(type, weights)) <= _VALUE or all(isinstance(w, Value) for w in weights)):
         raise TypeError("dot: the weights must be Values")
     if checks.are_finite_floats(inputs):
         return make_node(_DOT, weights, (*map(_data, weights), *inputs), inputs)

@@ -198,10 +198,10 @@ class Value:
         `autograd.custom_op`): `x.cube()`."""
         if self.own is not None and name in self.own:
             return self.own[name]
-        op = OPS.get(name)
-        if op is None or op.arity != 1:
+        method = _CUSTOM_METHODS.get(name)
+        if method is None:
             raise AttributeError(f"'Value' object has no attribute {name!r}")
-        return _method(op).__get__(self)
+        return method.__get__(self)
 
     def __add__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
@@ -378,12 +378,20 @@ if not cython.compiled:
 
 
 def add_method(op: Op) -> None:
-    """Make the one-input custom `op` a Value method (compiled: `__getattr__` finds it)."""
-    if not cython.compiled:
+    """Make the one-input custom `op` a Value method: on the class in plain Python; compiled,
+    where the class cannot change, in the table `__getattr__` reads."""
+    if cython.compiled:
+        _CUSTOM_METHODS[op.name] = _method(op)
+    else:
         setattr(Value, op.name, _method(op))
 
 
 def remove_method(op: Op) -> None:
     """Take the one-input custom `op`'s method off Value."""
-    if not cython.compiled:
+    if cython.compiled:
+        del _CUSTOM_METHODS[op.name]
+    else:
         delattr(Value, op.name)
+
+
+_CUSTOM_METHODS: dict[str, object] = {}
