@@ -14,13 +14,16 @@ CORE = core.load()
 """Which core runs: "compiled (Cython)", or "plain Python (why)"; see autograd.core."""
 
 from autograd._origin import warn_if_shadowed
+from autograd.blame import Blame, BlamedEdge, blame
 from autograd.custom import CustomOp, custom_op
+from autograd.diff import GraphDiff, diff
 from autograd.functions import apply, dot, log_softmax, logsumexp, maximum, softmax
 from autograd.functions import sum as sum
 from autograd.grad_mode import enable_grad, no_grad
 from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_report
 from autograd.graph import Edge, edges, topological_order
 from autograd.ops import OPS, Op, with_constant
+from autograd.quiz import Quiz
 from autograd.stepping import Step, Stepper
 from autograd.value import Value, zero_grad
 
@@ -30,16 +33,22 @@ __stepgrad__ = True
 
 __all__ = [
     "OPS",
+    "Blame",
+    "BlamedEdge",
     "CustomOp",
     "Edge",
     "GradcheckError",
     "GradcheckReport",
+    "GraphDiff",
     "Op",
+    "Quiz",
     "Step",
     "Stepper",
     "Value",
     "apply",
+    "blame",
     "custom_op",
+    "diff",
     "dot",
     "edges",
     "enable_grad",

@@ -20,7 +20,7 @@ import html
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +28,9 @@ from typing import Protocol
 import graphviz
 
 from autograd import scene as scenes
+from autograd.blame import Blame
+from autograd.blame import blame as blame_edges
+from autograd.diff import GraphDiff, percent
 from autograd.module_paths import module_depth, outer_module
 from autograd.rendering import GraphvizMissing, run_dot
 from autograd.scene import Box, Scene, data_text, grad_text, message_text, number
@@ -58,6 +61,24 @@ MAX_PARALLEL = 4
 
 Slot = tuple
 """What a text on the picture shows: ("d", node), ("g", node) or ("m", consumer, position)."""
+CHANGE_COLOURS = (
+    (0.1, "#d62728", "red ≥ 10%"),
+    (0.01, "#ff7f0e", "orange ≥ 1%"),
+    (1e-4, "#9a9a00", "olive ≥ 0.01%"),
+    (0.0, "#1f77b4", "blue less"),
+)
+"""How `draw(diff)` colours an edge by the change of its message: the first colour whose
+threshold the change exceeds; an unchanged message stays grey."""
+
+
+@dataclass(frozen=True)
+class EdgeMark:
+    """How one edge is drawn apart: its colour, a second line under its message, and the
+    text shown on hover."""
+
+    color: str
+    note: str
+    tooltip: str
 
 
 @dataclass
@@ -87,6 +108,7 @@ class Drawing(graphviz.Digraph):
         self.pictures: scenes.Pictures | None = None
         self.picture = Picture()
         self.options: dict = {}
+        self.texts: Callable[[Scene], Texts] | None = None
         self.timeout = TIMEOUT
 
     def pipe(self, format: str | None = None, encoding: str | None = None, **_) -> bytes | str:
@@ -123,20 +145,30 @@ class Drawing(graphviz.Digraph):
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` whole or not at all: a temporary file beside it, then a rename."""
+    """Write `data` to `path` whole or not at all: a temporary file beside it, then a rename.
+    The file gets the permissions of the one it replaces, or those a new file gets (a page
+    for a course website must be readable by the web server, not only by its owner)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
+        os.chmod(temporary, path.stat().st_mode if path.exists() else 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def draw(
-    root: Value,
+    root: Value | GraphDiff,
     *,
     show: str = "both",
     rankdir: str = "LR",
@@ -145,6 +177,7 @@ def draw(
     expand: str | Sequence[str] = (),
     format: str = "svg",
     timeout: float = TIMEOUT,
+    blame: bool = False,
 ) -> Drawing:
     """The graph of `root` as a graphviz Digraph (Jupyter displays it; `.render(path)`
     writes a file, `format="svg"` by default as micrograd's draw_dot). It prints nothing
@@ -152,7 +185,13 @@ def draw(
 
     `show` picks what is written: "forward" (data), "backward" (grads and the messages on
     the edges) or "both". Before `root.backward()` has run, grads show as not yet computed.
-    `highlight` lists values to outline in red.
+    `highlight` lists values to outline in red. With `blame=True`, the edges that
+    `autograd.blame` finds wrong are red, with the local derivative backward used and the
+    one finite differences give.
+
+    Given a `GraphDiff` (`autograd.diff(a, b)`), it draws graph a with both graphs'
+    numbers, a → b, on every node and edge, and colours each edge by how much its message
+    changed (see CHANGE_COLOURS).
 
     A graph of more than `max_nodes` items is summarised: runs of + or * (a builtin `sum`),
     `nn` modules (neurons, then layers) and last the nodes farthest from the root are drawn
@@ -171,22 +210,67 @@ def draw(
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw: rankdir must be LR, TB, RL or BT, got {rankdir!r}")
     highlight = tuple(highlight)
+    if isinstance(root, GraphDiff):
+        if blame:
+            raise ValueError("draw: blame=True draws one graph, not a diff; blame each root")
+        found, root = root, root.a
+
+        def texts(_: Scene) -> Texts:
+            return DiffTexts(found)
+
+    elif isinstance(root, Value):
+        computed = root.grad != 0.0 and show != "forward"
+        marks = blame_marks(blame_edges(root)) if blame else {}
+
+        def texts(scene: Scene) -> Texts:
+            return GraphTexts(scene, computed, marks)
+
+    else:
+        raise TypeError(f"draw: root must be a Value or a GraphDiff, got {type(root).__name__}")
     pictures = scenes.Pictures(root, max_nodes=max_nodes)
     scene = pictures.scene(expand)
-    texts = GraphTexts(scene, root.grad != 0.0 and show != "forward")
-    drawing = layout(scene, texts, show=show, rankdir=rankdir, highlight=highlight)
+    drawing = layout(scene, texts(scene), show=show, rankdir=rankdir, highlight=highlight)
     drawing.pictures = pictures
     drawing.format = format
     drawing.timeout = timeout
+    drawing.texts = texts
     drawing.options = {"show": show, "rankdir": rankdir, "highlight": highlight}
     return drawing
 
 
+def blame_marks(found: Blame) -> dict[tuple[Value, int], EdgeMark]:
+    """The blamed edges in red, each with both derivatives."""
+    return {
+        (edge.consumer, edge.position): EdgeMark(
+            "red",
+            f"✗ used ∂ {number(edge.used)}, finite differences {number(edge.numerical)}",
+            edge.describe(found.names),
+        )
+        for edge in found.edges
+    }
+
+
+def diff_marks(found: GraphDiff) -> dict[tuple[Value, int], EdgeMark]:
+    """Every edge coloured by the change of its message, both messages on hover."""
+    marks = {}
+    for edge in found.edges:
+        change = edge.change
+        color = next((c for limit, c, _ in CHANGE_COLOURS if change > limit), "grey60")
+        tooltip = (
+            f"{found.names[edge.parent]} → {found.names[edge.consumer]}: message "
+            f"{edge.a!r} in a, {edge.b!r} in b, change {change:.3%}"
+        )
+        marks[edge.consumer, edge.position] = EdgeMark(color, "", tooltip)
+    return marks
+
+
 class Texts(Protocol):
     """What a picture writes in its slots: a node's data and grad, an edge's message, and
-    a `note` on where they come from ("" for nothing to say)."""
+    a `note` on where they come from ("" for nothing to say); `marks` are the edges drawn
+    apart (blamed, or coloured by a diff), by (consumer, position)."""
 
     note: str
+    marks: Mapping[tuple[Value, int], EdgeMark]
 
     def data(self, node: Value) -> str: ...
 
@@ -205,10 +289,16 @@ class GraphTexts:
     uses outside this graph sent. The consumers of a drawn value are its drawn consumers
     and the boxes' members that use it; the inside of a box may be used from anywhere."""
 
-    def __init__(self, scene: Scene, computed: bool) -> None:
+    def __init__(
+        self, scene: Scene, computed: bool, marks: Mapping[tuple[Value, int], EdgeMark] = {}
+    ) -> None:
         self.computed = computed
         self.own_pass = scene.root.grad == 1.0
-        self.note = "" if self.own_pass or not computed else "grads from a pass from another root"
+        notes = [] if self.own_pass or not computed else ["grads from a pass from another root"]
+        if marks:
+            notes.append(f"{len(marks)} edge(s) blamed, in red: their local derivative is wrong")
+        self.note = "; ".join(notes)
+        self.marks = marks
         wanted = set(scene.nodes) | set(scene.inputs)
         wanted.update(out for box in scene.boxes for out in box.outputs)
         self.messages: dict[Value, list[float]] = {node: [] for node in wanted}
@@ -244,6 +334,33 @@ class GraphTexts:
         if not self.computed:
             return ""
         return message_text(consumer.local_grads[position], consumer.grad)
+
+
+class DiffTexts:
+    """The texts of a diff's picture: each number as `a → b` where the graphs differ."""
+
+    def __init__(self, found: GraphDiff) -> None:
+        self.found = found
+        self.nodes = {change.node: change for change in found.nodes}
+        self.edges = {(e.consumer, e.position): e for e in found.edges}
+        legend = ", ".join(text for _, _, text in CHANGE_COLOURS)
+        self.note = f"diff a → b: edges by change of their message: {legend}, grey none"
+        self.marks = diff_marks(found)
+
+    def data(self, node: Value) -> str:
+        return f"data {_pair(*self.nodes[node].data)}"
+
+    def grad(self, node: Value) -> str:
+        return f"grad {_pair(*self.nodes[node].grad)}"
+
+    def message(self, consumer: Value, position: int) -> str:
+        edge = self.edges[consumer, position]
+        return _pair(edge.a, edge.b) + (f" ({percent(edge.change)})" if edge.change else "")
+
+
+def _pair(a: float, b: float) -> str:
+    """`0.5 → 0.75`, or `0.5` when both are the same."""
+    return number(a) if a == b else f"{number(a)} → {number(b)}"
 
 
 def layout(
@@ -353,8 +470,15 @@ def layout(
             if shown is parent and tail != "hidden" and uses.get(parent, 1) <= MAX_PARALLEL:
                 element = f"e{scene.place[node]}_{position}"
                 picture.slots[("m", node, position)] = [(element, 0)]
-                label = _escape_label(texts.message(node, position))
-                edges.append((tail, head, label, {"id": element}))
+                text = _escape(texts.message(node, position))
+                attributes = {"id": element}
+                mark = texts.marks.get((node, position))
+                if mark is not None:
+                    text += f"<br/>{_escape(mark.note)}" if mark.note else ""
+                    attributes.update(
+                        color=mark.color, fontcolor=mark.color, penwidth="2", tooltip=mark.tooltip
+                    )
+                edges.append((tail, head, f"<{text}>" if text else "", attributes))
             else:
                 aggregate(tail, head)
     for parent, consumer, _ in scene.crossing:

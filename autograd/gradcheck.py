@@ -24,9 +24,10 @@ import itertools
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from autograd import checks
+from autograd.blame import Blame, blame
 from autograd.grad_mode import enable_grad, no_grad
 from autograd.value import Value
 
@@ -89,6 +90,8 @@ class GradcheckReport:
     atol: float
     rtol: float
     value: float | None = None
+    root: Value | None = field(default=None, repr=False, compare=False)
+    """The graph of f at the point, after backward: what `blame` reads."""
 
     @property
     def ok(self) -> bool:
@@ -132,7 +135,9 @@ class GradcheckError(AssertionError):
     """The gradients from backward() disagree with finite differences; `report` has them.
 
     The message blames the derivative that disagrees most by more than f's own rounding
-    explains; when f's rounding explains every disagreement, it says that instead.
+    explains; when f's rounding explains every disagreement, it says that instead. Then
+    it names the edges of f's graph whose local derivative is wrong (`blame`, also kept
+    as `self.blame`), or says that every edge agrees with its op.
     """
 
     def __init__(self, report: GradcheckReport) -> None:
@@ -162,6 +167,9 @@ class GradcheckError(AssertionError):
                 f"cannot check at this point: compute f so that it keeps its precision here, "
                 f"or check the derivative at other points"
             )
+        self.blame: Blame | None = None if report.root is None else blame(report.root)
+        if self.blame is not None:
+            message += "\n" + str(self.blame)
         super().__init__(f"{message}\n{report}")
         self.report = report
 
@@ -230,7 +238,9 @@ def gradcheck_report(
         raise ValueError(
             f"gradcheck: directions must be a positive int or None, got {directions!r}"
         )
-    leaves = [Value(x.data if isinstance(x, Value) else x) for x in inputs]
+    leaves = [
+        Value(x.data if isinstance(x, Value) else x, label=f"x{i}") for i, x in enumerate(inputs)
+    ]
     point = tuple(leaf.data for leaf in leaves)
     with enable_grad():
         out = f(*leaves)
@@ -256,7 +266,7 @@ def gradcheck_report(
             rounding = 3.0 * math.sqrt(2.0) * noise / (2.0 * eps)
             comparison = dataclasses.replace(comparison, noise=noise, rounding=rounding)
         comparisons.append(comparison)
-    return GradcheckReport(point, tuple(comparisons), eps, atol, rtol, out.data)
+    return GradcheckReport(point, tuple(comparisons), eps, atol, rtol, out.data, out)
 
 
 def _at(f: Callable[..., Value], point: tuple[float, ...], v: tuple[float, ...], t: float) -> float:

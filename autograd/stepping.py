@@ -12,18 +12,22 @@ step they equal what `backward()` computes, exactly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from autograd import scene
 from autograd.graph import topological_order
-from autograd.scene import name
-from autograd.scene import number as _number
 from autograd.value import Value
 
 if TYPE_CHECKING:
+    from autograd.quiz import Quiz
     from autograd.viewer import Viewer
     from autograd.widget import StepperWidget
+
+HIDDEN = math.nan
+"""A number a quiz hides: an equation writes it as ?, and every number computed from it."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,9 @@ class Stepper:
         order = topological_order(root)
         self.root = root
         self.rankdir = rankdir
+        self.learning_rate = learning_rate
         place = {node: i for i, node in enumerate(order)}
-        self.names = {node: name(node, place) for node in order}
+        self.names = {node: scene.name(node, place) for node in order}
         self.grads: dict[Value, float] = {node: 0.0 for node in order}
         self.steps: list[Step] = [self._forward(node) for node in order]
         self.grads[root] = 1.0
@@ -84,7 +89,7 @@ class Stepper:
                 self.steps.append(self._message(node, position, parent, local_grad))
         if learning_rate is not None:
             chosen = [p for p in order if not p.parents] if parameters is None else parameters
-            self.steps += [self._update(p, learning_rate) for p in chosen]
+            self.steps += [self._update(p) for p in chosen]
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -100,10 +105,66 @@ class Stepper:
 
         return Viewer.of_stepper(self, start=k, max_nodes=max_nodes, max_steps=max_steps)
 
-    def to_html(self, path: str, *, max_nodes: int = 150, max_steps: int = 5_000) -> str:
+    def quiz(
+        self,
+        *,
+        ask: str = "message",
+        every: int | None = None,
+        sample: int | None = None,
+        seed: int = 0,
+        rtol: float = 1e-3,
+        start: int = 0,
+        max_nodes: int = 150,
+        max_steps: int = 5_000,
+    ) -> Viewer:
+        """The viewer as a quiz ("guess the message"): at each asked step it hides the
+        answer, asks for it, and goes on once it is typed or shown. It runs in the
+        browser, with no kernel; `.to_html(path)` writes it as a page for a course.
+
+        `ask` is what each question asks: "local_grad" (∂s/∂r of the message from s to r),
+        "upstream" (δ_s), "message" (δ_s · ∂s/∂r), "sum" (the running total δ_r after the
+        `+=`, asked only at a fan-out: where r already holds a message) or "update" (the
+        new w = w − η δ_w; the stepper needs a `learning_rate`). It is asked at every step
+        it can be, at every `every`-th of them from the first, or at `sample` of them drawn
+        with `random.Random(seed)`. An answer x is right when |x − a| ≤ rtol · |a|; see
+        `autograd.quiz` for the page's rules and for how it keeps answers out of sight.
+        The page opens at step `start`, or at a question before it; a graph of more steps
+        than `max_steps` puts that many around `start` in the page, and asks only there.
+        """
+        from autograd.quiz import Quiz
+        from autograd.viewer import Viewer
+
+        options = Quiz(ask=ask, every=every, sample=sample, seed=seed, rtol=rtol)
+        return Viewer.of_stepper(
+            self, start=start, max_nodes=max_nodes, max_steps=max_steps, quiz=options
+        )
+
+    def to_html(
+        self,
+        path: str,
+        *,
+        quiz: bool | Quiz = False,
+        max_nodes: int = 150,
+        max_steps: int = 5_000,
+    ) -> str:
         """Write the viewer as one self-contained HTML page (no request to any network),
-        whole or not at all. Returns the path."""
-        return self.show(0, max_nodes=max_nodes, max_steps=max_steps).to_html(path)
+        whole or not at all. Returns the path. `quiz=True` writes the quiz of `quiz()`
+        with its defaults; `quiz=Quiz(ask="sum", every=2)` (`autograd.quiz.Quiz`, whose
+        options are those of `quiz()`) another quiz."""
+        from autograd.quiz import Quiz
+        from autograd.viewer import Viewer
+
+        if quiz is True:
+            quiz = Quiz()
+        elif quiz is not False and not isinstance(quiz, Quiz):
+            raise TypeError(
+                f"to_html: quiz must be True, False or a Quiz(...), got {quiz!r} "
+                f"({type(quiz).__name__})"
+            )
+        viewer = Viewer.of_stepper(
+            self, max_nodes=max_nodes, max_steps=max_steps, quiz=quiz if quiz else None
+        )
+        return viewer.to_html(path)
 
     def widget(self, *, max_nodes: int = 150, max_steps: int = 5_000) -> StepperWidget:
         """The viewer as a live Jupyter widget (anywidget): its `step` follows the viewer,
@@ -119,6 +180,30 @@ class Stepper:
             return "\n".join(["| step | phase | equation |", "|---:|---|---|", *rows])
         return "\n".join(f"{k:>4}  {s.phase:<8}  {s.equation}" for k, s in enumerate(self.steps))
 
+    def message_equation(self, step: Step, *, total_shown: bool | None = None) -> str:
+        """The equation of the backward `step` from its numbers (a HIDDEN one written ?):
+        `δ_r += δ_s · ∂s/∂r = upstream · local = message`, then the running total
+        `(δ_r = total)` where it differs from the message, or where `total_shown` says."""
+        receiver, sender = self.names[step.node], self.names[step.sender]
+        message = step.local_grad * step.upstream
+        equation = (
+            f"{message_rule(receiver, sender)} = {_operand(step.upstream)} · "
+            f"{_operand(step.local_grad)} = {_number(message)}"
+        )
+        if total_shown is None:
+            total_shown = step.value != message
+        return f"{equation}  (δ_{receiver} = {_number(step.value)})" if total_shown else equation
+
+    def update_equation(self, step: Step) -> str:
+        """The equation of the update `step` (a HIDDEN new value written ?):
+        `w ← w − η δ_w = data − η · grad = new`."""
+        name = self.names[step.node]
+        return (
+            f"{update_rule(name)} = {_operand(step.node.data)} − "
+            f"{_operand(self.learning_rate)} · {_operand(self.grads[step.node])} "
+            f"= {_number(step.value)}"
+        )
+
     def _forward(self, node: Value) -> Step:
         name = self.names[node]
         if node.op is None:
@@ -130,24 +215,24 @@ class Stepper:
     def _message(self, sender: Value, position: int, receiver: Value, local_grad: float) -> Step:
         upstream = self.grads[sender]
         self.grads[receiver] += local_grad * upstream
-        s, r = self.names[sender], self.names[receiver]
-        equation = (
-            f"δ_{r} += δ_{s} · ∂{s}/∂{r} = {_operand(upstream)} · {_operand(local_grad)} "
-            f"= {_number(local_grad * upstream)}"
-        )
         total = self.grads[receiver]
-        if total != local_grad * upstream:
-            equation += f"  (δ_{r} = {_number(total)})"
-        return Step("backward", receiver, equation, total, sender, local_grad, upstream, position)
+        step = Step("backward", receiver, "", total, sender, local_grad, upstream, position)
+        return replace(step, equation=self.message_equation(step))
 
-    def _update(self, parameter: Value, learning_rate: float) -> Step:
-        name, grad = self.names[parameter], self.grads[parameter]
-        new = parameter.data - learning_rate * grad
-        equation = (
-            f"{name} ← {name} − η δ_{name} = {_operand(parameter.data)} − "
-            f"{_operand(learning_rate)} · {_operand(grad)} = {_number(new)}"
-        )
-        return Step("update", parameter, equation, new)
+    def _update(self, parameter: Value) -> Step:
+        new = parameter.data - self.learning_rate * self.grads[parameter]
+        step = Step("update", parameter, "", new)
+        return replace(step, equation=self.update_equation(step))
+
+
+def message_rule(receiver: str, sender: str) -> str:
+    """`δ_r += δ_s · ∂s/∂r`: what backward does along the edge from the sender s to r."""
+    return f"δ_{receiver} += δ_{sender} · ∂{sender}/∂{receiver}"
+
+
+def update_rule(name: str) -> str:
+    """`w ← w − η δ_w`: a step of gradient descent."""
+    return f"{name} ← {name} − η δ_{name}"
 
 
 def _expression(node: Value, names: list[str]) -> tuple[str, str]:
@@ -183,6 +268,11 @@ def _with_constant(items: list[str], position: int, constant: str) -> list[str]:
 
 def _binary(symbol: str, operands: list[str]) -> str:
     return f"{operands[0]} {symbol} {operands[1]}"
+
+
+def _number(x: float) -> str:
+    """Four significant digits (see `scene.number`); a HIDDEN number is ?."""
+    return "?" if math.isnan(x) else scene.number(x)
 
 
 def _operand(x: float) -> str:

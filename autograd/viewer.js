@@ -1,6 +1,8 @@
 // stepgrad's viewer: one laid-out SVG per picture, the steps as data, no network.
 // A step sets texts ("d12" data, "g12" grad, "m12_0" message) and moves the red
 // highlight; nothing is laid out again. Used inline in HTML and by the anywidget widget.
+// A quiz page (data.quiz, see autograd/quiz.py) asks for the answer at some steps and
+// does not step past a question until it is answered right or its answer is shown.
 function stepgradViewer(root, data, options) {
   options = options || {};
   const steps = data.steps, views = data.views, home = views[0].home || { view: [], element: [] };
@@ -18,8 +20,8 @@ function stepgradViewer(root, data, options) {
     return el;
   };
   const bar = make("div", "sg-bar", root);
-  const button = (action, text, title) => {
-    const b = make("button", "sg-button", bar, text);
+  const button = (action, text, title, parent = bar) => {
+    const b = make("button", "sg-button", parent, text);
     b.dataset.action = action;
     b.title = title;
     b.type = "button";
@@ -35,6 +37,8 @@ function stepgradViewer(root, data, options) {
     Object.assign(slider, { type: "range", min: first, max: last, value: first });
     number = make("span", "sg-number", bar);
   }
+  const quiz = data.quiz || null;
+  const score = quiz ? make("span", "sg-score", bar) : null;
   const zoom = make("span", "sg-zoom", bar);
   for (const [action, text, title] of [
     ["zoom-out", "−", "zoom out"], ["zoom-in", "+", "zoom in"],
@@ -44,13 +48,119 @@ function stepgradViewer(root, data, options) {
   const canvas = make("div", "sg-canvas", root);
   const note = make("div", "sg-note", root);
   const equation = stepping ? make("div", "sg-equation", root) : null;
+  const ask = quiz ? quizPanel() : null;
   if (data.note) make("div", "sg-note sg-window", root, data.note);
 
   // The texts once step k is done: from the page's first step, or on from the last one.
+  function reset() { state = Object.assign({}, data.initial); done = first - 1; }
   function apply(k) {
-    if (k < done) { state = Object.assign({}, data.initial); done = first - 1; }
-    for (let i = done + 1; i <= k; i++) Object.assign(state, steps[i - first].texts);
+    if (k < done) reset();
+    for (let i = done + 1; i <= k; i++) Object.assign(state, content(i).texts);
     done = k;
+  }
+
+  // Step k's equation and texts: as the page holds them, or opened from their seal; a
+  // question's with ? for its answer until the answer is right or shown.
+  const opened = new Map();
+  function content(k) {
+    const s = steps[k - first];
+    if (!s.sealed) return s;
+    const question = ask && ask.questions.get(k);
+    if (question && question.full) return question.full;
+    if (!opened.has(k)) opened.set(k, unseal(s.sealed, 2 * k));
+    return opened.get(k);
+  }
+
+  // The inverse of autograd.quiz.seal: base64, then XOR with xorshift32's stream.
+  function unseal(text, nonce) {
+    const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+    let x = (quiz.key ^ Math.imul(nonce, 0x9E3779B1)) >>> 0 || 1;
+    for (let i = 0; i < bytes.length; i++) {
+      if ((i & 3) === 0) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; x >>>= 0; }
+      bytes[i] ^= (x >>> (8 * (i & 3))) & 255;
+    }
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
+
+  // The question box under the equation, and each question's state.
+  function quizPanel() {
+    const panel = make("div", "sg-quiz", root);
+    const prompt = make("div", "sg-question", panel);
+    const row = make("div", "sg-quiz-row", panel);
+    const input = make("input", "sg-answer", row);
+    Object.assign(input, { type: "text", inputMode: "decimal", autocomplete: "off",
+      spellcheck: false, placeholder: "a number: 0.5, -0.25, 1e-3" });
+    input.setAttribute("aria-label", "your answer");
+    const buttons = [
+      button("check", "check", "check your answer (Enter)", row),
+      button("hint", "hint", "the rule to use", row),
+      button("reveal", "show answer", "show the answer: the question then does not count", row),
+    ];
+    const feedback = make("span", "sg-feedback", row);
+    feedback.setAttribute("aria-live", "polite");
+    const hint = make("div", "sg-hint", panel);
+    const questions = new Map(quiz.questions.map((q, i) => [q.step, Object.assign(
+      { number: i + 1, status: "open", feedback: "", mood: "", hinted: false, typed: "", full: null }, q)]));
+    return { prompt, row, input, buttons, feedback, hint, questions, inBox: null };
+  }
+
+  // The first question not yet answered right or shown: the page steps no further.
+  function gate() {
+    for (const [k, q] of ask.questions) if (q.status === "open") return k;
+    return Infinity;
+  }
+
+  // A typed number: "1.5", "-0.25", "1e-3", " 2 " (a minus sign − too), else null.
+  function parse(text) {
+    const t = text.trim().replace(/^[−–]/, "-");
+    return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t) ? Number(t) : null;
+  }
+
+  function check() {
+    const q = ask.questions.get(step);
+    if (!q || q.status !== "open") return;
+    const text = ask.input.value.trim(), x = parse(text);
+    if (text === "") [q.feedback, q.mood] = ["type a number first", ""];
+    else if (x === null) [q.feedback, q.mood] = [`“${text}” is not a number: type one such as -0.25 or 1e-3`, ""];
+    else {
+      const answer = unseal(q.answer, 2 * step + 1);
+      if (answer.accepted.some((a) => Math.abs(x - a) <= quiz.rtol * Math.abs(a))) {
+        Object.assign(q, { status: "right", full: answer, feedback: "right", mood: "right" });
+        reset();
+      } else [q.feedback, q.mood] = ["not quite, try again", "wrong"];
+    }
+    render();
+  }
+
+  function reveal() {
+    const q = ask.questions.get(step);
+    if (!q || q.status !== "open") return;
+    const answer = unseal(q.answer, 2 * step + 1);
+    Object.assign(q, { status: "shown", full: answer, feedback: `the answer is ${answer.answer}`, mood: "" });
+    reset();
+    render();
+  }
+
+  function renderQuiz(k) {
+    const q = ask.questions.get(k), n = ask.questions.size;
+    let right = 0;
+    for (const other of ask.questions.values()) right += other.status === "right";
+    score.textContent = `score: ${right} of ${n} right`;
+    ask.row.hidden = !q;
+    if (!q) {
+      const next = gate();
+      ask.prompt.textContent = next === Infinity ? "every question done" : `next question at step ${next}`;
+      ask.hint.textContent = "";
+      ask.inBox = null;
+      return;
+    }
+    ask.prompt.textContent = `question ${q.number} of ${n}: ${q.prompt}`;
+    if (ask.inBox !== q) { ask.input.value = q.typed; ask.inBox = q; }
+    ask.input.disabled = q.status !== "open";
+    ask.buttons[0].disabled = ask.buttons[2].disabled = q.status !== "open";
+    ask.feedback.textContent = q.feedback;
+    ask.feedback.className = "sg-feedback" + (q.mood ? ` sg-${q.mood}` : "");
+    ask.hint.textContent = q.hinted ? q.hint : "";
   }
 
   // Where a node is seen in picture v: its own element, the box that holds it, or an input.
@@ -197,15 +307,37 @@ function stepgradViewer(root, data, options) {
     keepInView(edge || node);
     slider.value = k;
     number.textContent = `step ${k} of ${total - 1}`;
-    equation.textContent = `${s.phase}: ${s.equation}`;
+    equation.textContent = `${s.phase}: ${content(k).equation}`;
+    if (ask) renderQuiz(k);
   }
 
+  // Step k, or the first open question before it.
   function go(k) {
     k = Math.max(first, Math.min(last, k));
-    if (k === step) return;
+    const held = ask !== null && k > gate();
+    if (held) k = gate();
+    if (k === step) {
+      slider.value = step;
+      if (held) nudge();
+      return;
+    }
     step = k;
     render();
+    if (held) nudge();
+    else if (ask && ask.questions.has(k) && ask.questions.get(k).status === "open") answerHere();
     if (options.onStep) options.onStep(k);
+  }
+
+  function nudge() {
+    const q = ask.questions.get(step);
+    [q.feedback, q.mood] = ["answer this question, or show the answer, to go on", ""];
+    renderQuiz(step);
+    answerHere();
+  }
+
+  // The answer box takes the keys, if the reader is using the viewer (not on loading).
+  function answerHere() {
+    if (root.contains(document.activeElement)) ask.input.focus({ preventScroll: true });
   }
 
   function toggle() {
@@ -213,7 +345,7 @@ function stepgradViewer(root, data, options) {
     if (step >= last) go(first);
     play.textContent = "❚❚ pause";
     timer = setInterval(() => {
-      if (step < last) go(step + 1);
+      if (step < Math.min(last, ask ? gate() : last)) go(step + 1);
       else toggle();
     }, 700);
   }
@@ -229,11 +361,22 @@ function stepgradViewer(root, data, options) {
     else if (action === "actual") actual();
   });
   if (slider) slider.addEventListener("input", () => go(Number(slider.value)));
+  if (ask) {
+    ask.row.addEventListener("click", (e) => {
+      const action = e.target.dataset && e.target.dataset.action;
+      if (action === "check") check();
+      else if (action === "reveal") reveal();
+      else if (action === "hint") { ask.questions.get(step).hinted = true; renderQuiz(step); }
+    });
+    ask.input.addEventListener("input", () => { ask.questions.get(step).typed = ask.input.value; });
+    ask.input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); check(); } });
+  }
   // Notebook 7 takes arrow keys for its own shortcuts in the document's capture phase,
   // before they reach the viewer: listen earlier, on the window, for keys aimed at it.
   function onKey(e) {
     if (!root.isConnected) { window.removeEventListener("keydown", onKey, true); return; }
     if (!stepping || !root.contains(e.target) || e.target === slider) return;
+    if (ask && e.target === ask.input) return;
     if (e.key === "ArrowRight") go(step + 1);
     else if (e.key === "ArrowLeft") go(step - 1);
     else if (e.key === " ") toggle();
@@ -277,7 +420,7 @@ function stepgradViewer(root, data, options) {
   done = first - 1;
   show(0);
   fit(true);
-  go(Math.max(first, Math.min(last, data.start || 0)));
+  go(Math.max(first, Math.min(last, data.start || 0, ask ? gate() : last)));
   return { go, show, fit, actual, zoomBy, get step() { return step; }, get view() { return view; } };
 }
 

@@ -21,13 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograd import scene as scenes
-from autograd.drawing import Drawing, GraphTexts, Texts, layout, write_atomically
+from autograd.drawing import Drawing, Texts, layout, write_atomically
+from autograd.quiz import seal, unseal
 from autograd.rendering import RenderTimeout, run_dot
 from autograd.scene import Scene
 from autograd.value import Value
 
 if TYPE_CHECKING:
-    from autograd.stepping import Stepper
+    from autograd.quiz import Quiz
+    from autograd.stepping import Step, Stepper
 
 PAGE_NODES = 1000
 """At most this many nodes are laid out for one page, over all its pictures; boxes beyond
@@ -43,6 +45,7 @@ PAGE_WORK = 200_000
 
 
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
+_ELEMENT_OR_TEXT = re.compile(r'<g id="([^"]*)" class="[^"]*">|(<text\b[^>]*>)[^<]*(</text>)')
 
 
 def script() -> str:
@@ -66,33 +69,47 @@ class Viewer:
     @classmethod
     def of_drawing(cls, drawing: Drawing) -> Viewer:
         """A drawing with its boxes openable, and no steps."""
-        root = drawing.scene.root
-
-        def texts(scene: Scene):
-            return GraphTexts(scene, root.grad != 0.0)
-
         views = _views(
-            drawing.pictures, drawing.scene, texts, stepping=False, first=drawing, **drawing.options
+            drawing.pictures,
+            drawing.scene,
+            drawing.texts,
+            stepping=False,
+            first=drawing,
+            **drawing.options,
         )
         return cls({"views": views, "steps": [], "first": 0, "total": 0, "initial": {}, "start": 0})
 
     @classmethod
     def of_stepper(
-        cls, stepper: Stepper, *, start: int = 0, max_nodes: int = 150, max_steps: int = MAX_STEPS
+        cls,
+        stepper: Stepper,
+        *,
+        start: int = 0,
+        max_nodes: int = 150,
+        max_steps: int = MAX_STEPS,
+        quiz: Quiz | None = None,
     ) -> Viewer:
         """The stepper's graph laid out with the texts of its last step, and its steps as
         the texts they change: all of them, or the `max_steps` around step `start` (a page
-        of a 10^5-node graph would otherwise hold hundreds of thousands)."""
+        of a 10^5-node graph would otherwise hold hundreds of thousands).
+
+        With a `quiz`, the page asks its questions (see `autograd.quiz`): its pictures
+        hold the texts of before the passes, and every step from the first question on is
+        sealed, as is each question's answer."""
         total = len(stepper.steps)
         if not 0 <= start < max(total, 1):
             raise IndexError(f"Stepper: step {start} is not one of 0 to {total - 1}")
         if not isinstance(max_steps, int) or max_steps < 1:
             raise ValueError(f"Stepper: max_steps must be a whole number ≥ 1, got {max_steps!r}")
-        pictures = scenes.Pictures(stepper.root, max_nodes=max_nodes)
-        scene = pictures.scene()
-        changes, final = stepper_texts(stepper, scene.place)
         first = max(0, min(start - max_steps // 2, total - max_steps))
         window = range(first, min(total, first + max_steps))
+        questions = [] if quiz is None else quiz.questions(stepper, window)
+        asked = {question.step: question for question in questions}
+        pictures = scenes.Pictures(stepper.root, max_nodes=max_nodes)
+        scene = pictures.scene()
+        changes, final, masked = stepper_texts(
+            stepper, scene.place, {k: question.shown for k, question in asked.items()}
+        )
         initial = {slot: _before(slot) for slot in final}
         for change in changes[:first]:
             initial.update(change)
@@ -101,42 +118,80 @@ class Viewer:
             return _Final(final, scene.place)
 
         views = _views(pictures, scene, texts, show="both", rankdir=stepper.rankdir, stepping=True)
+        if quiz is not None:
+            for view in views:
+                view["svg"] = _blanked(view["svg"], view["slots"])
         shown = {slot for view in views for slot in view["slots"]}
         initial = {slot: text for slot, text in initial.items() if slot in shown}
-        steps = [
-            {
-                "phase": stepper.steps[k].phase,
-                "equation": _shortened(stepper.steps[k].equation),
-                "node": scene.place[stepper.steps[k].node],
-                "edge": None
-                if stepper.steps[k].sender is None
-                else [scene.place[stepper.steps[k].sender], stepper.steps[k].position],
-                "texts": {slot: text for slot, text in changes[k].items() if slot in shown},
-            }
-            for k in window
-        ]
+
+        def content(step: Step, change: dict[str, str]) -> dict:
+            texts = {slot: text for slot, text in change.items() if slot in shown}
+            return {"equation": _shortened(step.equation), "texts": texts}
+
+        sealed_from = min(asked, default=total)
+        steps = []
+        for k in window:
+            step = stepper.steps[k]
+            edge = None if step.sender is None else [scene.place[step.sender], step.position]
+            data = {"phase": step.phase, "node": scene.place[step.node], "edge": edge}
+            if k < sealed_from:
+                data.update(content(step, changes[k]))
+            elif k in asked:
+                data["sealed"] = seal(content(asked[k].shown, masked[k]), quiz.key, 2 * k)
+            else:
+                data["sealed"] = seal(content(step, changes[k]), quiz.key, 2 * k)
+            steps.append(data)
         note = (
             ""
             if len(window) == total
             else f"steps {first:,} to {window[-1]:,} of {total:,} in this page (max_steps="
             f"{max_steps:,}); stepper.show(k) centres another {max_steps:,} on step k"
         )
-        return cls(
-            {
-                "views": views,
-                "steps": steps,
-                "first": first,
-                "total": total,
-                "initial": initial,
-                "start": start,
-                "note": note,
+        data = {
+            "views": views,
+            "steps": steps,
+            "first": first,
+            "total": total,
+            "initial": initial,
+            "start": start,
+            "note": note,
+        }
+        if quiz is not None:
+            data["quiz"] = {
+                "rtol": quiz.rtol,
+                "key": quiz.key,
+                "questions": [
+                    {
+                        "step": k,
+                        "prompt": question.prompt,
+                        "hint": question.hint,
+                        "answer": seal(
+                            {
+                                "accepted": question.accepted,
+                                "answer": scenes.number(question.answer),
+                                **content(stepper.steps[k], changes[k]),
+                            },
+                            quiz.key,
+                            2 * k + 1,
+                        ),
+                    }
+                    for k, question in asked.items()
+                ],
             }
-        )
+        return cls(data)
 
     def texts_at(self, k: int) -> dict[str, str]:
-        """Every slot's text once step k is done ("d12" data, "g12" grad, "m12_0" message)."""
+        """Every slot's text once step k is done ("d12" data, "g12" grad, "m12_0" message);
+        in a quiz, with the answers of its questions up to step k."""
         state = dict(self.data["initial"])
-        for step in self.data["steps"][: k + 1 - self.data["first"]]:
+        first = self.data["first"]
+        quiz = self.data.get("quiz", {"key": 0, "questions": []})
+        answers = {question["step"]: question["answer"] for question in quiz["questions"]}
+        for j, step in enumerate(self.data["steps"][: k + 1 - first], start=first):
+            if j in answers:
+                step = unseal(answers[j], quiz["key"], 2 * j + 1)
+            elif "sealed" in step:
+                step = unseal(step["sealed"], quiz["key"], 2 * j)
             state.update(step["texts"])
         return state
 
@@ -166,6 +221,9 @@ class Viewer:
     def _repr_mimebundle_(self, include=None, exclude=None, **_):
         steps = len(self.data["steps"])
         plain = f"<stepgrad viewer: {steps} steps>" if steps else "<stepgrad drawing>"
+        if "quiz" in self.data:
+            questions = len(self.data["quiz"]["questions"])
+            plain = f"<stepgrad quiz: {questions} questions in {steps} steps>"
         return {"text/html": self.fragment(), "text/plain": plain}
 
 
@@ -173,6 +231,7 @@ class _Final:
     """The texts of a stepper's last step, looked up by slot."""
 
     note = ""
+    marks: Mapping = {}
 
     def __init__(self, final: Mapping[str, str], place: Mapping[Value, int]) -> None:
         self.final, self.place = final, place
@@ -197,32 +256,69 @@ def _before(slot: str) -> str:
     return {"d": "data ?", "g": "grad ?", "m": ""}[slot[0]]
 
 
-def stepper_texts(stepper: Stepper, place: Mapping[Value, int]) -> tuple[list[dict], dict]:
-    """The texts each step changes, and every slot's text after the last step."""
+def _blanked(svg: str, slots: Mapping[str, list[tuple[str, int]]]) -> str:
+    """The picture `svg` with each slot's text as before the passes ("data ?", "grad ?",
+    no message), where it stood: a quiz page's pictures, laid out as the viewer's, and
+    holding no answer. A slot's text is the index-th text of its element's group."""
+    blanks = {place: _before(slot) for slot, places in slots.items() for place in places}
+    element, count = "", 0
+
+    def blank(match: re.Match) -> str:
+        nonlocal element, count
+        if match[1] is not None:
+            element, count = match[1], 0
+            return match[0]
+        count += 1
+        text = blanks.get((element, count - 1))
+        return match[0] if text is None else f"{match[2]}{html.escape(text)}{match[3]}"
+
+    return _ELEMENT_OR_TEXT.sub(blank, svg)
+
+
+def stepper_texts(
+    stepper: Stepper, place: Mapping[Value, int], asked: Mapping[int, Step] = {}
+) -> tuple[list[dict], dict, dict[int, dict]]:
+    """The texts each step changes, every slot's text after the last step, and the texts
+    step k changes as `asked[k]` (a quiz's step with hidden numbers) shows it, where each
+    hidden number, and every number computed from it, is ?."""
     changes: list[dict[str, str]] = []
+    masked: dict[int, dict[str, str]] = {}
     messages: dict[Value, list[float]] = {}
     final: dict[str, str] = {}
     root_grad = _key(("g", stepper.root), place)
-    for step in stepper.steps:
-        data, grad = _key(("d", step.node), place), _key(("g", step.node), place)
-        if step.phase == "forward":
-            change = {data: scenes.data_text(step.value)}
-        elif step.phase == "backward":
-            received = messages.setdefault(step.node, [])
+    for k, step in enumerate(stepper.steps):
+        received = messages.setdefault(step.node, [])
+        first_message = step.phase == "backward" and root_grad not in final
+        root = {root_grad: scenes.grad_text([], 1.0)} if first_message else {}
+        if k in asked:
+            hidden = _change(asked[k], received, place) | root
+            masked[k] = {slot: text.replace("nan", "?") for slot, text in hidden.items()}
+        change = _change(step, received, place) | root
+        if step.phase == "backward":
             received.append(step.local_grad * step.upstream)
-            change = {
-                _key(("m", step.sender, step.position), place): scenes.message_text(
-                    step.local_grad, step.upstream
-                ),
-                grad: scenes.grad_text(received, step.value),
-            }
-            if root_grad not in final:
-                change[root_grad] = scenes.grad_text([], 1.0)
-        else:
-            change = {data: f"data {scenes.number(step.node.data)} → {scenes.number(step.value)}"}
         final.update(change)
         changes.append(change)
-    return changes, final
+    return changes, final, masked
+
+
+def _change(step: Step, received: list[float], place: Mapping[Value, int]) -> dict[str, str]:
+    """The texts `step` changes, after its receiver has `received` these messages. A
+    HIDDEN number (NaN) is written nan: slot texts hold only numbers and the words data
+    and grad, so the caller can write ? for it."""
+    data, grad = _key(("d", step.node), place), _key(("g", step.node), place)
+    if step.phase == "forward":
+        return {data: scenes.data_text(step.value)}
+    if step.phase == "update":
+        return {data: f"data {scenes.number(step.node.data)} → {scenes.number(step.value)}"}
+    received.append(step.local_grad * step.upstream)  # for a moment, not to copy the list
+    change = {
+        _key(("m", step.sender, step.position), place): scenes.message_text(
+            step.local_grad, step.upstream
+        ),
+        grad: scenes.grad_text(received, step.value),
+    }
+    received.pop()
+    return change
 
 
 def _views(

@@ -3,7 +3,10 @@ large graphs, and no-dot help."""
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -361,3 +364,16 @@ def test_a_drawing_lays_out_the_same_note_every_time() -> None:
     first = drawing.note
     draw(loss, max_nodes=10)
     assert draw(loss, max_nodes=10).note == first == drawing.scene.note
+
+
+def test_a_written_file_has_the_permissions_of_a_new_file(tmp_path, dot_program: str) -> None:
+    x = Value(1.0, label="x")
+    previous = os.umask(0o022)
+    try:
+        path = Path(draw(x * 2.0).render(tmp_path / "graph", cleanup=True))
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o600)
+        draw(x * 3.0).render(tmp_path / "graph", cleanup=True)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        os.umask(previous)

@@ -48,9 +48,14 @@ def test_catches_a_deliberately_wrong_rule() -> None:
 def test_reports_every_input_and_marks_the_ones_that_disagree() -> None:
     with pytest.raises(GradcheckError, match=r"1 of 3 .* at input 1") as caught:
         gradcheck(lambda a, b, c: a.tanh() + apply(WRONG_TANH, b) * c, [0.1, 0.9, 2.0])
-    rows = str(caught.value).splitlines()[2:]
+    lines = str(caught.value).splitlines()
+    assert lines[1] == "blame: 1 of 6 edges blamed"
+    assert lines[2].startswith("  ✗ x1 → n4 (input 0 of tanh(0.9)): backward used ∂/∂x1 = 0.2837")
+    rows = lines[4:]
     assert [row.split()[0] for row in rows] == ["∂f/∂x0", "∂f/∂x1", "∂f/∂x2"]
     assert [row.split()[-1] for row in rows] == ["ok", "WRONG", "ok"]
+    (edge,) = caught.value.blame.edges
+    assert edge.op is WRONG_TANH and edge.parent.data == 0.9
 
 
 def test_the_report_of_a_function_of_many_inputs() -> None:

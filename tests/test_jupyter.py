@@ -66,8 +66,9 @@ CELLS = [
     "widget = stepper.widget()\nwidget",
     DEMO,
     AGAIN,
+    'stepper.quiz(ask="message")',
 ]
-PREFIX, GRAPH_CELL, SHOW, WIDGET, DEMO_CELL, AGAIN_CELL = range(len(CELLS))
+PREFIX, GRAPH_CELL, SHOW, WIDGET, DEMO_CELL, AGAIN_CELL, QUIZ_CELL = range(len(CELLS))
 VIEWERS = {"show": SHOW, "widget": WIDGET, "demo": DEMO_CELL}
 STEPS = {"show": 10, "widget": 10, "demo": None}
 
@@ -320,7 +321,7 @@ def session(request: pytest.FixtureRequest, browser) -> Iterator[Session]:
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.click('.lm-Menu-item[data-command="runmenu:run-all"]')
     try:
-        page.wait_for_function(FINISHED, arg=[len(VIEWERS), ERROR_OUTPUT], timeout=RUN_MS)
+        page.wait_for_function(FINISHED, arg=[len(VIEWERS) + 1, ERROR_OUTPUT], timeout=RUN_MS)
     except Exception as error:
         page.screenshot(path=SHOTS / f"jupyter-{request.param}-failed.png")
         pytest.fail(
@@ -409,6 +410,35 @@ def test_the_widget_shares_its_step_with_the_kernel(session: Session) -> None:
     assert session.errors == [] and session.off_machine == []
 
 
+def test_a_quiz_takes_answers_typed_in_the_notebook(session: Session) -> None:
+    """Keys typed into the answer box reach the box, not the notebook: in command mode
+    "1" would make a cell a heading, "0, 0" restart the kernel, Enter run a cell."""
+    page = session.page
+    cells = page.locator(".jp-Notebook .jp-Cell").count()
+    viewer = session.cell(QUIZ_CELL).locator(".stepgrad-viewer.sg-ready")
+    viewer.scroll_into_view_if_needed()
+    for _ in range(8):  # the viewer stops at the first question, at step 5
+        viewer.locator("[data-action=next]").click()
+    assert number(viewer) == "step 5 of 10"
+    assert viewer.locator(".sg-question").text_content() == (
+        "question 1 of 5: δ_n3 += δ_y · ∂y/∂n3: what is the message δ_y · ∂y/∂n3?"
+    )
+    viewer.locator(".sg-answer").click()
+    page.keyboard.type("1.005")
+    page.keyboard.press("Enter")
+    assert viewer.locator(".sg-feedback").text_content() == "not quite, try again"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    assert viewer.locator(".sg-feedback").text_content() == "right"
+    assert viewer.locator(".sg-score").text_content() == "score: 1 of 5 right"
+    assert page.locator(".jp-Notebook .jp-Cell").count() == cells
+    assert page.locator(".jp-Notebook .jp-MarkdownCell").count() == 0
+    assert page.locator(".jp-Dialog").count() == 0
+    viewer.screenshot(path=SHOTS / f"jupyter-{session.name}-quiz.png")
+    assert session.errors == [] and session.off_machine == []
+
+
 def test_an_nbconvert_export_steps_without_a_kernel(
     tmp_path: Path, browser, dot_program: str
 ) -> None:
@@ -451,11 +481,13 @@ def test_an_nbconvert_export_steps_without_a_kernel(
     page.route(re.compile(r"^(?!file:|data:)"), lambda route: route.abort())
     page.goto((tmp_path / "viewer.html").as_uri())
     page.wait_for_function(
-        "n => document.querySelectorAll('.stepgrad-viewer.sg-ready').length >= n", arg=2
+        "n => document.querySelectorAll('.stepgrad-viewer.sg-ready').length >= n", arg=3
     )
     assert page.locator(".jp-OutputArea-output").first.text_content().strip() == sys.prefix
     # The anywidget output stays empty: a static page has no widget manager to draw it.
-    assert page.locator(".stepgrad-viewer").count() == 2
+    assert page.locator(".stepgrad-viewer").count() == 3
+    quiz = page.locator(".stepgrad-viewer.sg-ready").last
+    assert quiz.locator(".sg-score").text_content() == "score: 0 of 5 right"
     for viewer in page.locator(".stepgrad-viewer.sg-ready").all():
         viewer.scroll_into_view_if_needed()
         assert viewer.locator(".sg-canvas svg").count() == 1

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 
 from hypothesis import given, settings
 from hypothesis.errors import FailedHealthCheck, Unsatisfiable
 
-from autograd.gradcheck import gradcheck
+from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.testing.strategies import Call, OpLike, calls, resolve_op
 
 
@@ -31,8 +32,9 @@ def check_op(
     the `params` given fixed and the others drawn. They keep max(1e-3, 10 eps) away from
     singular points, so that no central difference straddles a kink. On the first call
     where backward and central differences disagree, hypothesis shrinks it to a minimal
-    one and raises its `GradcheckError`: both derivatives, and the call as "Failing test
-    case". Where the disagreement is no more than the forward's own rounding explains
+    one and raises its `GradcheckError`: both derivatives, the blamed edge, and the call
+    as "Failing test case"; in Jupyter, the shrunk call's graph is drawn first, with the
+    blamed edge in red. Where the disagreement is no more than the forward's own rounding explains
     (the forward loses precision there), that error says so instead of blaming the
     derivative, and still fails: see `gradcheck`. A call where the forward is finite but
     the local derivatives are not (NaN, ±inf, or `local_grads` raises) fails too, with
@@ -66,8 +68,27 @@ def check_op(
 
     try:
         derivatives_agree()
+    except GradcheckError as error:
+        show_in_jupyter(error)
+        raise
     except (FailedHealthCheck, Unsatisfiable) as error:
         raise ValueError(
             f"check_op {op.name}: few inputs in [{min_value}, {max_value}] are inside its "
             f"domain ({op.domain}); pass min_value and max_value around it"
         ) from error
+
+
+def show_in_jupyter(error: GradcheckError) -> None:
+    """In a Jupyter kernel, display the failing graph with its blamed edges in red (the
+    drawing needs stepgrad's `viz` extra; without it, or outside Jupyter, nothing)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or not hasattr(shell, "kernel") or error.report.root is None:
+        return
+    try:
+        from autograd.drawing import draw
+    except ImportError:
+        return
+    from IPython.display import display
+
+    display(draw(error.report.root, blame=True))
