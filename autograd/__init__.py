@@ -21,6 +21,7 @@ from autograd.functions import apply, dot, log_softmax, logsumexp, maximum, soft
 from autograd.functions import sum as sum
 from autograd.grad_mode import enable_grad, no_grad
 from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_report
+from autograd.gradients import grad
 from autograd.graph import Edge, edges, topological_order
 from autograd.ops import OPS, Op, with_constant
 from autograd.quiz import Quiz
@@ -52,6 +53,7 @@ __all__ = [
     "dot",
     "edges",
     "enable_grad",
+    "grad",
     "gradcheck",
     "gradcheck_report",
     "log_softmax",

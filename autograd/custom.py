@@ -69,20 +69,23 @@ def custom_op(
     error: type[Exception] = ValueError,
     singularity: Callable[..., float] | None = None,
     param_ranges: dict[str, tuple[float, float]] | None = None,
+    value_grads: Callable[..., object] | None = None,
 ) -> Callable[[Callable[..., float]], CustomOp]:
     """Declare the decorated function, its forward pass on floats, as an op.
 
-        The function's signature says what the op takes: each positional parameter is an
-        input (`*xs`: any number of inputs), each keyword-only parameter a constant param,
-        with its default if it has one. `local_grads(out, *inputs, *params)` returns the local
-        derivatives d out / d input_i, one per input (a plain number for a one-input op);
-        `out` is the forward result, so a rule such as σ' = σ (1 - σ) can reuse it. `rule` is
-        the math in one line, shown by errors, drawings and the stepper. `valid`, `domain`,
-        `error`, `singularity` and `param_ranges` mean what they mean in `Op` (with `valid`,
-    `domain` is required).
+    The function's signature says what the op takes: each positional parameter is an
+    input (`*xs`: any number of inputs), each keyword-only parameter a constant param,
+    with its default if it has one. `local_grads(out, *inputs, *params)` returns the local
+    derivatives d out / d input_i, one per input (a plain number for a one-input op);
+    `out` is the forward result, so a rule such as σ' = σ (1 - σ) can reuse it. `rule` is
+    the math in one line, shown by errors, drawings and the stepper. `valid`, `domain`,
+    `error`, `singularity` and `param_ranges` mean what they mean in `Op` (with `valid`,
+    `domain` is required). `value_grads(out, *inputs, *params)` is the rule once more with
+    Value ops (a Value or number per input, or just one for a one-input op), which
+    `autograd.grad(..., create_graph=True)` needs to differentiate through the op again.
 
-        Declaring a name again replaces the earlier custom op of that name (a notebook cell
-        run twice); a built-in op's name, or a name `Value` already uses, is a ValueError.
+    Declaring a name again replaces the earlier custom op of that name (a notebook cell
+    run twice); a built-in op's name, or a name `Value` already uses, is a ValueError.
     """
 
     def declare(forward: Callable[..., float]) -> CustomOp:
@@ -103,6 +106,7 @@ def custom_op(
             param_defaults=params,
             singularity=singularity,
             param_ranges=dict(param_ranges or {}),
+            value_grads=None if value_grads is None else _as_tuple(value_grads),
         )
         if op_name in _CUSTOM:
             CustomOp(OPS[op_name]).remove()
@@ -202,3 +206,13 @@ def _tuple_of_floats(
         return tuple(map(float, grads))
 
     return checked
+
+
+def _as_tuple(value_grads: Callable[..., object]) -> Callable[..., tuple]:
+    """`value_grads` returning a tuple, also where a one-input op's returns one Value."""
+
+    def as_tuple(out: Value, *args: object) -> tuple:
+        grads = value_grads(out, *args)
+        return tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
+
+    return as_tuple

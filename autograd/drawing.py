@@ -31,6 +31,7 @@ from autograd import scene as scenes
 from autograd.blame import Blame
 from autograd.blame import blame as blame_edges
 from autograd.diff import GraphDiff, percent
+from autograd.gradients import BACKWARD_PREFIXES
 from autograd.module_paths import module_depth, outer_module
 from autograd.rendering import GraphvizMissing, run_dot
 from autograd.scene import Box, Scene, data_text, grad_text, message_text, number
@@ -69,6 +70,10 @@ CHANGE_COLOURS = (
 )
 """How `draw(diff)` colours an edge by the change of its message: the first colour whose
 threshold the change exceeds; an unchanged message stays grey."""
+
+
+BACKWARD_COLOR = "#1f5fbf"
+"""The colour of the nodes a `grad(..., create_graph=True)` pass made (named δ_…, ∂…)."""
 
 
 @dataclass(frozen=True)
@@ -399,6 +404,7 @@ def layout(
                 row.append(_escape(texts.data(node) if kind == "d" else texts.grad(node)))
         return row
 
+    backward_nodes = 0
     for node in scene.nodes:
         element = f"v{scene.place[node]}"
         ids[node] = element
@@ -406,16 +412,20 @@ def layout(
         style = {"color": "red", "penwidth": "2"} if node in marked else {}
         module = scene.modules.get(node)
         tooltip = graphviz.nohtml(scenes.printable(node.label[:MAX_TOOLTIP]) or scene.name(node))
+        backward = node.label.startswith(BACKWARD_PREFIXES)
+        backward_nodes += backward
+        color = {"color": BACKWARD_COLOR, "fontcolor": BACKWARD_COLOR} if backward else {}
         place(
             element,
-            _table(cells(element, node)),
+            _table(cells(element, node), color.get("color", "black")),
             module,
             shape="plaintext",
             tooltip=tooltip,
             **style,
         )
         if node.op is not None:
-            place(f"{element}op", f"<{_escape(_op_text(node))}>", module, shape="ellipse")
+            op_text = f"<{_escape(_op_text(node))}>"
+            place(f"{element}op", op_text, module, shape="ellipse", **color)
     for node in scene.inputs:
         element = f"i{scene.place[node]}"
         ids[node] = element
@@ -487,6 +497,8 @@ def layout(
             aggregate(tail, ids[scene.box_of[consumer]])
     most = MAX_LINKS * scene.max_nodes
     notes = [text for text in (scene.note, texts.note) if text]
+    if backward_nodes:
+        notes.append(f"{backward_nodes} node(s) of a create_graph=True backward pass, in blue")
     if len(aggregated) > most:
         hidden = len(aggregated) - most
         notes.append(f"{hidden:,} of {len(aggregated):,} links between boxes not drawn")
