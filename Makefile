@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 demo: $(VENV)/.installed-viz graphviz
 	$(BIN)/stepgrad demo --out demo-output
 
-# CI caps long training at 2 epochs: notebook 07 reads STEPGRAD_MAX_EPOCHS itself.
+# CI caps long training at 2 epochs: notebooks 07 and 10 read STEPGRAD_MAX_EPOCHS themselves.
 # The suite runs on the core the install built (CI sets CORE=compiled, so that a build
 # that fell back to plain Python fails), then again on the plain-Python core.
 CORE ?=

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from autograd import Value, no_grad, zero_grad
+
+if TYPE_CHECKING:
+    import torch
 
 
 class Module(ABC):
@@ -49,6 +53,22 @@ class Module(ABC):
 
     def __call__(self, x):
         return self.forward(x)
+
+    def to_torch(self) -> torch.nn.Sequential:
+        """This model as PyTorch modules with the same float64 parameters: a
+        `torch.nn.Sequential` of Linear layers and activations (see `nn.pytorch.to_torch`;
+        needs `pip install 'stepgrad[torch]'`)."""
+        from nn import pytorch
+
+        return pytorch.to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module: torch.nn.Module) -> Module:
+        """The model of this class that computes what the torch `module` computes, a
+        Sequential of Linear layers and activations (see `nn.pytorch.from_torch`)."""
+        from nn import pytorch
+
+        return pytorch.from_torch(module, into=cls)
 
     def predict(self, inputs: Sequence[Sequence[float]]) -> list:
         """The outputs for many inputs, computed on floats with no graph at all.

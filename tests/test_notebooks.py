@@ -16,8 +16,8 @@ def cells(path: Path, kind: str) -> list[dict]:
     return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == kind]
 
 
-def test_the_series_is_numbered_one_to_nine() -> None:
-    assert [p.name[:3] for p in NOTEBOOKS] == [f"{n:02d}_" for n in range(1, 10)]
+def test_the_series_is_numbered_one_to_ten() -> None:
+    assert [p.name[:3] for p in NOTEBOOKS] == [f"{n:02d}_" for n in range(1, 11)]
 
 
 def test_the_readme_links_every_notebook_with_a_line_on_what_it_teaches() -> None:
