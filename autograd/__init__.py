@@ -24,6 +24,7 @@ from autograd.gradcheck import GradcheckError, GradcheckReport, gradcheck, gradc
 from autograd.gradients import grad
 from autograd.graph import Edge, edges, topological_order
 from autograd.ops import OPS, Op, with_constant
+from autograd.program import Program, ProgramError, trace
 from autograd.quiz import Quiz
 from autograd.stepping import Step, Stepper
 from autograd.value import Value, zero_grad
@@ -42,6 +43,8 @@ __all__ = [
     "GradcheckReport",
     "GraphDiff",
     "Op",
+    "Program",
+    "ProgramError",
     "Quiz",
     "Step",
     "Stepper",
@@ -62,6 +65,7 @@ __all__ = [
     "no_grad",
     "softmax",
     "topological_order",
+    "trace",
     "with_constant",
     "zero_grad",
 ]

@@ -96,7 +96,8 @@ def rows(sizes: Sizes) -> list[Row]:
 
 
 def network_rows(sizes: Sizes) -> list[Row]:
-    """micrograd's demo step, and one MNIST-sized sample: each library's own `nn` code.
+    """micrograd's demo step, and one MNIST-sized sample: each library's own `nn` code;
+    then W1 and W4 again, replayed by a program that `autograd.trace` recorded once.
 
     These rows hold their models (135,000 parameters in each library for MNIST), so they
     are made after the engine rows have run: live objects make every full garbage
@@ -107,6 +108,9 @@ def network_rows(sizes: Sizes) -> list[Row]:
     sample = networks.mnist_problem(shape)
     mlp = "-".join(map(str, shape))
     micrograd_sample = partial(networks.micrograd_sample, networks.micrograd_model(sample), sample)
+    demo_model, sample_model = networks.stepgrad_model(demo), networks.stepgrad_model(sample)
+    demo_program = networks.demo_program(demo_model, demo)
+    sample_program = networks.sample_program(sample_model, sample)
     return [
         Row(
             f"W1 demo step: MLP 2-16-16-1, {points} moons, hinge + L2, SGD",
@@ -125,6 +129,16 @@ def network_rows(sizes: Sizes) -> list[Row]:
             ),
             micrograd_sample,
             same_work=False,
+        ),
+        Row(
+            "W1 demo step, traced program replay",
+            partial(networks.program_demo_step, demo_program, demo_model, demo),
+            partial(networks.micrograd_demo_step, networks.micrograd_model(demo), demo),
+        ),
+        Row(
+            f"W4 MLP {mlp}, one sample, traced program replay",
+            partial(networks.program_sample, sample_program, sample_model, sample),
+            micrograd_sample,
         ),
     ]
 
@@ -180,6 +194,8 @@ FOOTNOTE = (
     "Leaf gradients of both libraries agree to 1e-9 relative on every row that runs both,\n"
     "except ‡: stepgrad's softmax cross-entropy against micrograd's squared loss (it has no exp).\n"
     "W1-W4: the four workloads the README's speed figures name (W2 at 10^5 and 10^4 ops).\n"
+    "Traced program replay: the same step replayed by an autograd.trace program, traced once\n"
+    "before timing (the trace is not timed).\n"
     "Σ node rows: stepgrad sums with one n-ary autograd.sum node, micrograd with binary +.\n"
     "micrograd is not run on the deep chain: its backward recurses once per node, so it raises\n"
     "RecursionError at Python's default recursion limit (1000) and needs the limit raised, as\n"

@@ -12,6 +12,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from autograd import Program, trace
 from bench.workloads import Grads
 from nn import MLP, losses
 from nn.data import moons
@@ -71,6 +72,27 @@ def stepgrad_demo_step(model: MLP, problem: Problem, lr: float = 1.0) -> Grads:
     return grads
 
 
+def demo_program(model: MLP, problem: Problem) -> Program:
+    """The loss of `stepgrad_demo_step` traced once, with the batch's points as inputs (the
+    ±1 labels stay constants: each picks how its hinge term is wired)."""
+    parameters = model.parameters()
+
+    def loss(*points: list) -> object:
+        scores = [model(x) for x in points]
+        return losses.hinge(scores, problem.targets) + losses.l2(parameters, alpha=1e-4)
+
+    return trace(loss, problem.inputs)
+
+
+def program_demo_step(program: Program, model: MLP, problem: Problem, lr: float = 1.0) -> Grads:
+    """`stepgrad_demo_step` with the traced program replayed instead of a graph built."""
+    model.zero_grad()
+    program.backward(problem.inputs)
+    grads = [p.grad for p in model.parameters()]
+    SGD(model.parameters(), lr=lr).step()
+    return grads
+
+
 def micrograd_demo_step(model, problem: Problem, lr: float = 1.0) -> Grads:
     """The step of micrograd's demo notebook, as written there."""
     from micrograd.engine import Value
@@ -99,6 +121,20 @@ def stepgrad_sample(model: MLP, problem: Problem, loss: str) -> Grads:
         value = losses.sse(logits, _one_hot(int(target), len(logits))) * 2.0
     model.zero_grad()
     value.backward()
+    return [p.grad for p in model.parameters()]
+
+
+def sample_program(model: MLP, problem: Problem) -> Program:
+    """The squared loss of `stepgrad_sample` traced once, with the image as its input."""
+    (image,), (target,) = problem.inputs, problem.targets
+    one_hot = _one_hot(int(target), problem.sizes[-1])
+    return trace(lambda x: losses.sse(model(x), one_hot) * 2.0, [image])
+
+
+def program_sample(program: Program, model: MLP, problem: Problem) -> Grads:
+    """`stepgrad_sample` (squared loss) with the traced program replayed."""
+    model.zero_grad()
+    program.backward(problem.inputs)
     return [p.grad for p in model.parameters()]
 
 
