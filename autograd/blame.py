@@ -24,7 +24,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from autograd.graph import topological_order
+from autograd.graph import arguments, topological_order
 from autograd.ops import Op
 from autograd.scene import name, number
 from autograd.value import Value
@@ -162,21 +162,6 @@ def blame(root: Value, *, eps: float = 1e-6, rtol: float = 1e-4, atol: float = 1
     blamed.sort(key=lambda edge: -edge.error)
     names = {node: name(node, place) for node in order}
     return Blame(tuple(blamed), tuple(skipped), checked, names)
-
-
-def arguments(node: Value) -> tuple[tuple[float, ...], tuple[int, ...]]:
-    """The arguments the node's op was called with (its inputs in the op's order, then its
-    params), and where among them each parent's data is.
-
-    `3.0 / x` is the op `div` with the number in input 0: ((3.0, x.data), (1,)).
-    """
-    data = tuple(parent.data for parent in node.parents)
-    if node.op.base is None:
-        return (*data, *node.params), tuple(range(len(data)))
-    (constant,) = node.params
-    if node.op.constant_position == 0:
-        return (constant, *data), (1,)
-    return (*data, constant), (0,)
 
 
 def _directional(

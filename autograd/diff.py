@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from autograd.gradients import float_grads
 from autograd.graph import topological_order
 from autograd.scene import name, number
 from autograd.value import Value
@@ -174,14 +175,8 @@ def diff(a: Value, b: Value) -> GraphDiff:
 
 def _grads(order: list[Value]) -> list[float]:
     """d root / d node for each node of `order` (the root last), as backward adds them."""
-    place = {node: k for k, node in enumerate(order)}
-    grads = [0.0] * len(order)
-    grads[-1] = 1.0
-    for k in range(len(order) - 1, -1, -1):
-        node = order[k]
-        for parent, local_grad in zip(node.parents, node.local_grads):
-            grads[place[parent]] += local_grad * grads[k]
-    return grads
+    grads = float_grads(order, [order[-1]], [1.0])
+    return [grads[node] for node in order]
 
 
 def _shape(node: Value, parents: list[int]) -> str:

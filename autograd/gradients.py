@@ -19,12 +19,12 @@ the message y sends x, ∂y/∂x a local derivative (BACKWARD_PREFIXES).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import attrgetter
 
 from autograd import checks
 from autograd.grad_mode import enable_grad
+from autograd.graph import arguments, topological_order
 from autograd.scene import name
-from autograd.value import Value, reachable
+from autograd.value import Value
 
 BACKWARD_PREFIXES = ("δ_", "∂")
 """How the names of the nodes made by a `create_graph=True` pass begin."""
@@ -55,12 +55,12 @@ def grad(
     """
     outputs, inputs = _values("outputs", outputs), _values("inputs", inputs)
     seeds = _seeds(outputs, grad_outputs, create_graph)
-    order = _order(outputs)
+    order = topological_order(*outputs)
     if create_graph:
         with enable_grad():
             grads = _graph_pass(order, outputs, seeds)
     else:
-        grads = _float_pass(order, outputs, seeds)
+        grads = float_grads(order, outputs, seeds)
     place = {node: k for k, node in enumerate(order)}
     results = []
     for k, x in enumerate(inputs):
@@ -78,8 +78,9 @@ def grad(
     return tuple(results)
 
 
-def _float_pass(order: list[Value], outputs: list[Value], seeds: list) -> dict[Value, float]:
-    """d outputs / d node as floats, in backward's order of messages."""
+def float_grads(order: list[Value], outputs: list[Value], seeds: list) -> dict[Value, float]:
+    """Σ_k seeds_k · d outputs_k / d node for each node of `order` (a topological order)
+    that the outputs depend on, as floats, adding the messages in backward's order."""
     grads: dict[Value, float] = {}
     for out, seed in zip(outputs, seeds):
         grads[out] = grads.get(out, 0.0) + seed
@@ -158,14 +159,9 @@ def local_grad_values(node: Value) -> tuple:
             f"grad: the op {op.name} declares no value_grads, so create_graph=True cannot "
             f"record its derivative; declare it: custom_op(..., value_grads=...)"
         )
-    parents = node.parents
-    if op.base is None:
-        grads = op.value_grads(node, *parents, *node.params)
-    elif op.constant_position == 0:
-        grads = op.value_grads(node, node.params[0], *parents)[1:]
-    else:
-        grads = op.value_grads(node, *parents, node.params[0])
-    return tuple(grads)[: len(parents)]
+    args, indices = arguments(node, lambda parent: parent)
+    grads = op.value_grads(node, *args)
+    return tuple(grads[i] for i in indices)
 
 
 def _values(what: str, items: Value | Sequence[Value]) -> list[Value]:
@@ -191,13 +187,3 @@ def _seeds(outputs: list[Value], grad_outputs: object, create_graph: bool) -> li
         else:
             seeds[k] = checks.number(f"grad: grad_outputs[{k}]", seed)
     return seeds
-
-
-def _order(outputs: list[Value]) -> list[Value]:
-    """Every node the outputs depend on, parents before the nodes that use them."""
-    nodes: set[Value] = set()
-    for out in outputs:
-        interior, leaves = reachable(out)
-        nodes.update(interior)
-        nodes.update(leaves)
-    return sorted(nodes, key=attrgetter("index"))

@@ -6,21 +6,48 @@ none of them changes a node.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
 from typing import NamedTuple
 
 from autograd.value import Value, reachable
 
 
-def topological_order(root: Value) -> list[Value]:
-    """Every node that `root` depends on, parents before the nodes that use them.
+def topological_order(*roots: Value) -> list[Value]:
+    """Every node that the roots depend on, each once, parents before the nodes that use
+    them.
 
     The order is deterministic: nodes are sorted by creation (`Value.index`), which is a
     topological order because a node's parents exist before it is made. It is found by an
     explicit stack, so a chain a million nodes deep needs no recursion.
     """
-    interior, leaves = reachable(root)
-    return sorted(interior + leaves, key=_index)
+    if len(roots) == 1:
+        interior, leaves = reachable(roots[0])
+        return sorted(interior + leaves, key=_index)
+    nodes: set[Value] = set()
+    for root in roots:
+        interior, leaves = reachable(root)
+        nodes.update(interior)
+        nodes.update(leaves)
+    return sorted(nodes, key=_index)
+
+
+def arguments(
+    node: Value, of: Callable[[Value], object] = attrgetter("data")
+) -> tuple[tuple, tuple[int, ...]]:
+    """The arguments the node's op was called with (its inputs in the op's order, then its
+    params), and where among them each parent's stands; `of(parent)` is what a parent
+    gives (its data by default; the parent itself for an op's `value_grads`).
+
+    `3.0 / x` is the op `div` with the number in input 0: ((3.0, x.data), (1,)).
+    """
+    given = tuple(map(of, node.parents))
+    if node.op.base is None:
+        return (*given, *node.params), tuple(range(len(given)))
+    (constant,) = node.params
+    if node.op.constant_position == 0:
+        return (constant, *given), (1,)
+    return (*given, constant), (0,)
 
 
 _index = attrgetter("index")

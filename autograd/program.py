@@ -47,8 +47,8 @@ from operator import add, attrgetter, itemgetter, mul
 from typing import NamedTuple
 
 from autograd import checks
-from autograd.blame import arguments
 from autograd.grad_mode import enable_grad
+from autograd.graph import arguments
 from autograd.scene import name
 from autograd.value import Value, _backward_lock, reachable
 

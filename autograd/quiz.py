@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from autograd import checks
+from autograd.graph import arguments
 from autograd.scene import number
 from autograd.stepping import HIDDEN, Step, Stepper, message_rule, update_rule
 
@@ -235,15 +236,9 @@ def _read(x: float) -> float:
 def _rule_at_read_numbers(sender: Value, position: int) -> float:
     """The local derivative of `sender` by input `position`, by its op's rule at the
     numbers the page shows (NaN where the rule has no value there)."""
-    op = sender.op
-    args = [_read(parent.data) for parent in sender.parents]
-    if op.base is not None and op.constant_position == 0:
-        args.insert(0, sender.params[0])
-        position += 1
-    else:
-        args += sender.params
+    args, indices = arguments(sender, lambda parent: _read(parent.data))
     try:
-        return op.local_grads(_read(sender.data), *args)[position]
+        return sender.op.local_grads(_read(sender.data), *args)[indices[position]]
     except (ArithmeticError, ValueError):
         return math.nan
 

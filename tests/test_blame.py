@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import OPS, GradcheckError, Value, apply, custom_op
-from autograd.blame import arguments, blame
+from autograd.blame import blame
+from autograd.graph import arguments
 from autograd.ops import Op
 from autograd.testing import check_op
 from autograd.testing.strategies import builtin_ops, calls, graphs
