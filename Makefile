@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# What the install compiles (autograd.core.SOURCES): a change builds the core again.
+CORE_SOURCES := autograd/ops.py autograd/value.py autograd/value.pxd autograd/replay.py
 
 .PHONY: demo test notebooks bench bench-mnist bench-pictures drawings lint format graphviz browser clean
 
@@ -51,20 +53,21 @@ browser:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed-viz: pyproject.toml setup.py autograd/ops.py autograd/value.py autograd/value.pxd | $(BIN)/python
+$(VENV)/.installed-viz: pyproject.toml setup.py $(CORE_SOURCES) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[viz]'
 	$(BIN)/python -m autograd --version
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml setup.py autograd/ops.py autograd/value.py autograd/value.pxd | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml setup.py $(CORE_SOURCES) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[dev]'
 	$(BIN)/python -m autograd --version
 	touch $@ $(VENV)/.installed-viz
 
-$(VENV)/.installed-notebook: pyproject.toml setup.py autograd/ops.py autograd/value.py autograd/value.pxd | $(BIN)/python
+$(VENV)/.installed-notebook: pyproject.toml setup.py $(CORE_SOURCES) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --editable '.[dev,notebook]'
 	$(BIN)/python -m autograd --version
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed-viz
 
 clean:
-	rm -rf $(VENV) build *.egg-info autograd/*.so autograd/ops.c autograd/value.c autograd/value.sha256
+	rm -rf $(VENV) build *.egg-info autograd/*.so autograd/ops.c autograd/value.c autograd/replay.c \
+		autograd/value.sha256

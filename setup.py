@@ -1,4 +1,5 @@
-"""stepgrad's build: autograd/value.py and ops.py are compiled by Cython when they can be.
+"""stepgrad's build: autograd/value.py, ops.py and replay.py are compiled by Cython when
+they can be.
 
 The compiled modules are the .py files themselves (with the types of value.pxd). They
 are built when Cython and a C compiler are there and STEPGRAD_PURE_PYTHON is not set;

@@ -1,10 +1,10 @@
 """Which engine core runs: value.py compiled by Cython, or the same file as plain Python.
 
-Installing stepgrad compiles autograd/value.py and ops.py when it can (see setup.py) and
-writes, beside the compiled modules, the SHA-256 of the sources they came from. On
-import, the compiled modules run only if that hash still matches the sources; otherwise,
-or when the environment variable STEPGRAD_PURE_PYTHON is set to anything but "" or "0",
-value.py runs as plain Python. Both give bit-identical results; the compiled core is
+Installing stepgrad compiles autograd/value.py, ops.py and replay.py when it can (see
+setup.py) and writes, beside the compiled modules, the SHA-256 of the sources they came
+from. On import, the compiled modules run only if that hash still matches the sources;
+otherwise, or when the environment variable STEPGRAD_PURE_PYTHON is set to anything but
+"" or "0", they run as plain Python. Both give bit-identical results; the compiled core is
 faster. `python -m autograd --version` says which one runs, and why.
 
 This module imports nothing from autograd, so that setup.py can use `source_hash`.
@@ -19,11 +19,12 @@ import os
 import sys
 from pathlib import Path
 
-COMPILED = ("ops", "value")
-"""The modules compiled: the table's functions cost less to call, and the node maker and
-backward run as C. ops.py keeps Python floats (its type hints are not C types), and the
-float math of numerics.py stays plain Python."""
-SOURCES = ("ops.py", "value.py", "value.pxd")
+COMPILED = ("ops", "value", "replay")
+"""The modules compiled: the table's functions cost less to call, the node maker and
+backward run as C, and so does a program's replay (see `autograd.replay`). ops.py keeps
+Python floats (its type hints are not C types), and the float math of numerics.py stays
+plain Python."""
+SOURCES = ("ops.py", "value.py", "value.pxd", "replay.py")
 HASH_FILE = "value.sha256"
 FOLDER = Path(__file__).parent
 

@@ -70,6 +70,8 @@ def custom_op(
     singularity: Callable[..., float] | None = None,
     param_ranges: dict[str, tuple[float, float]] | None = None,
     value_grads: Callable[..., object] | None = None,
+    batch_forward: Callable[..., object] | None = None,
+    batch_local_grads: Callable[..., object] | None = None,
 ) -> Callable[[Callable[..., float]], CustomOp]:
     """Declare the decorated function, its forward pass on floats, as an op.
 
@@ -83,6 +85,11 @@ def custom_op(
     `domain` is required). `value_grads(out, *inputs, *params)` is the rule once more with
     Value ops (a Value or number per input, or just one for a one-input op), which
     `autograd.grad(..., create_graph=True)` needs to differentiate through the op again.
+    `batch_forward(np, *inputs, **params)` and `batch_local_grads(np, out, *inputs,
+    *params)` are the forward and its derivatives on numpy arrays of N samples at once
+    (see `Op`; an array for a one-input op's derivatives will do), for
+    `Program.forward_batch` and `backward_batch`; without them, those run the program
+    sample by sample.
 
     Declaring a name again replaces the earlier custom op of that name (a notebook cell
     run twice); a built-in op's name, or a name `Value` already uses, is a ValueError.
@@ -93,6 +100,10 @@ def custom_op(
         arity, params = _signature(op_name, forward)
         _check_name(op_name)
         _check_options(op_name, params, valid, domain, param_ranges or {})
+        if (batch_forward is None) != (batch_local_grads is None):
+            raise TypeError(
+                f"custom_op {op_name}: give batch_forward and batch_local_grads together"
+            )
         op = Op(
             name=op_name,
             symbol=symbol or op_name,
@@ -107,6 +118,14 @@ def custom_op(
             singularity=singularity,
             param_ranges=dict(param_ranges or {}),
             value_grads=None if value_grads is None else _as_tuple(value_grads),
+            batch_forward=(
+                None if batch_forward is None else _positional(batch_forward, list(params))
+            ),
+            batch_local_grads=(
+                _as_tuple(batch_local_grads)
+                if batch_local_grads is not None and arity is not None
+                else batch_local_grads
+            ),
         )
         if op_name in _CUSTOM:
             CustomOp(OPS[op_name]).remove()
@@ -208,11 +227,12 @@ def _tuple_of_floats(
     return checked
 
 
-def _as_tuple(value_grads: Callable[..., object]) -> Callable[..., tuple]:
-    """`value_grads` returning a tuple, also where a one-input op's returns one Value."""
+def _as_tuple(grads_of: Callable[..., object]) -> Callable[..., tuple]:
+    """`grads_of` (value_grads, or batch_local_grads after np) returning a tuple, also where
+    a one-input op's returns one Value or array."""
 
-    def as_tuple(out: Value, *args: object) -> tuple:
-        grads = value_grads(out, *args)
+    def as_tuple(*args: object) -> tuple:
+        grads = grads_of(*args)
         return tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
 
     return as_tuple

@@ -42,6 +42,16 @@ def softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+def elu(x: float, alpha: float) -> float:
+    """elu(x) = x for x > 0, else α(e^x - 1), with expm1 so that small |x| keeps its digits."""
+    return x if x > 0.0 else alpha * math.expm1(x)
+
+
+def elu_grad(x: float, alpha: float) -> float:
+    """elu'(x) = 1 for x > 0, else α e^x."""
+    return 1.0 if x > 0.0 else alpha * math.exp(x)
+
+
 def silu_grad(x: float) -> float:
     """silu'(x) = σ(x) (1 + x (1 - σ(x))), with 1 - σ(x) = σ(-x) so nothing cancels."""
     return sigmoid(x) * (1.0 + x * sigmoid(-x))

@@ -7,7 +7,9 @@ arguments, their params, and which leaves are inputs and which are parameters.
 `Program.backward(inputs)` runs the op table's own `forward` and `local_grads` again on
 new numbers, in the same order and with the same arguments, on flat lists of floats, then
 backward's messages in backward's order: bit for bit what building fn's graph on those
-numbers and calling `backward()` gives, with no Value made per node.
+numbers and calling `backward()` gives, with no Value made per node. On the compiled
+core (see `autograd.core`) forward and backward run as C loops over arrays of doubles
+(`autograd.replay`), with the same results; `check` runs the passes written here.
 
 A program is valid only while fn's graph has the same shape for every input: the same ops
 on the same nodes with the same params. Code that branches on `.data`, or turns data into
@@ -46,7 +48,7 @@ from numbers import Real
 from operator import add, attrgetter, itemgetter, mul
 from typing import NamedTuple
 
-from autograd import checks
+from autograd import checks, replay
 from autograd.grad_mode import enable_grad
 from autograd.graph import arguments
 from autograd.scene import name
@@ -171,13 +173,17 @@ class Program:
         self._pick = None if used == list(range(len(flat))) else lambda xs: [xs[k] for k in used]
         self._size = len(layout.nodes)
         constants: list[float] = []
-        compiled = [
-            _compile(node, layout.slot, self._size, constants)
-            for node in layout.nodes[self._inputs.stop :]
-        ]
+        interior = layout.nodes[self._inputs.stop :]
+        slots = [_argument_slots(node, layout.slot, self._size, constants) for node in interior]
+        compiled = [_compile(node, where, layout.slot) for node, where in zip(interior, slots)]
         self._steps = [step for step, _ in compiled]
         self._edges = [edge for _, edge in reversed(compiled)]
         self._template = [0.0] * self._size + constants
+        self._replay = None
+        if replay.COMPILED:
+            ops = [node.op for node in interior]
+            parents = [parents for _, parents, _ in reversed(self._edges)]
+            self._replay = replay.Replay(self._template, self._inputs, used, ops, slots, parents)
 
     @property
     def root(self) -> Value:
@@ -200,8 +206,11 @@ class Program:
     def forward(self, inputs: Sequence) -> float | list[float]:
         """The output's data at `inputs` (a list for several outputs): what fn's graph
         built under `no_grad` gives. No derivative is computed."""
-        values = self._load(_flatten("Program.forward", inputs, self._shape)[0])
-        self._forward(values, None)
+        flat = _flatten("Program.forward", inputs, self._shape)[0]
+        values = None if self._replay is None else self._replay.forward(self.parameters, flat)
+        if values is None:
+            values = self._load(flat)
+            self._forward(values, None)
         if self._single:
             return values[self._output_slots[0]]
         return [values[k] for k in self._output_slots]
@@ -217,12 +226,18 @@ class Program:
                 f"Program.backward: fn returned {len(self.outputs)} outputs, and backward "
                 "starts from one: trace a function that returns their loss"
             )
-        values = self._load(_flatten("Program.backward", inputs, self._shape)[0])
-        local: list[Sequence[float]] = []
-        self._forward(values, local)
-        grads = self._backward(values, local)
-        self._accumulate(grads, values)
-        out = values[self._output_slots[0]]
+        flat = _flatten("Program.backward", inputs, self._shape)[0]
+        root = self._output_slots[0]
+        found = None if self._replay is None else self._replay.backward(self.parameters, flat, root)
+        if found is None:
+            values = self._load(flat)
+            local: list[Sequence[float]] = []
+            self._forward(values, local)
+            grads = self._backward(values, local)
+            self._accumulate(grads, values)
+        else:
+            values, grads = found
+        out = values[root]
         if not input_grads:
             return out
         return out, self._input_grads(grads)
@@ -275,6 +290,41 @@ class Program:
                 f"check: the gradient of {self._describe(slot)} is {ours[slot]!r} by the "
                 f"program but {expected[slot]!r} by fn's graph at these inputs"
             )
+
+    def forward_batch(self, batch: Sequence) -> list:
+        """Each sample's output (a list for several outputs), bit for bit what
+        `forward(sample)` gives, for a batch of N samples at once: a list of samples, each
+        as `forward` takes its inputs, or a 2-d numpy array of N rows of their numbers.
+        With numpy, each node computes all N samples in one array (see
+        `autograd.batch`). An empty batch is a ValueError."""
+        return self._batch.forward(batch)
+
+    def backward_batch(
+        self,
+        batch: Sequence,
+        grad_outputs: Sequence | Callable[[list], Sequence],
+        *,
+        input_grads: bool = False,
+    ) -> list | tuple[list, list]:
+        """Forward and backward over a batch: returns each sample's output, as
+        `forward_batch` does, and adds to each parameter's grad what `backward()` adds on
+        the graph of fn on sample 0, 1, …, N-1 with each output's gradient seeded from
+        `grad_outputs` (one number per sample, or one list per sample for several
+        outputs): the gradient of Σ_i Σ_j seed_ij · output_ij, bit for bit. Seeds of 1/N
+        give a mean loss's mini-batch gradient. `grad_outputs` may be a function of the
+        outputs (as `forward_batch` returns them) that gives the seeds: a loss computed
+        on the outputs, without a second forward pass. With `input_grads=True`, returns
+        (outputs, gradients), each sample's d L / d input in the shape of its inputs. A
+        batch that fails changes no grad, and raises the error of its first failing
+        sample."""
+        return self._batch.backward(batch, grad_outputs, input_grads=input_grads)
+
+    @functools.cached_property
+    def _batch(self) -> object:
+        """The batch runner, made on first use (numpy is imported only then)."""
+        from autograd.batch import Batch
+
+        return Batch(self)
 
     # The passes. `values` and `grads` are flat lists of floats with one slot per node (in
     # `values`, the constants the ops read follow them).
@@ -456,12 +506,11 @@ _ADVICE = (
 )
 
 
-def _compile(node: Value, slot: dict[Value, int], size: int, constants: list[float]):
-    """The node's forward step: its op's functions, the slots of its arguments (its
-    params among the constants, after the `size` nodes' slots) and how to cut its local
-    derivatives to one per parent, as `make_node` does; and its backward step: its slot
-    and its parents' slots, with their runs."""
-    op = node.op
+def _argument_slots(
+    node: Value, slot: dict[Value, int], size: int, constants: list[float]
+) -> list[int]:
+    """The slots of the node's arguments: its parents', and for its params new slots among
+    the `constants`, after the `size` nodes' slots."""
     args, positions = arguments(node)
     parent_at = dict(zip(positions, node.parents))
     where = []
@@ -471,6 +520,14 @@ def _compile(node: Value, slot: dict[Value, int], size: int, constants: list[flo
         else:
             where.append(size + len(constants))
             constants.append(arg)
+    return where
+
+
+def _compile(node: Value, where: list[int], slot: dict[Value, int]):
+    """The node's forward step: its op's functions, the slots `where` of its arguments
+    and how to cut its local derivatives to one per parent, as `make_node` does; and its
+    backward step: its slot and its parents' slots, with their runs."""
+    op = node.op
     cut = None
     if node.params:
         count = len(node.parents)

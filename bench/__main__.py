@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 from micrograd.engine import Value as MicrogradValue
 
 import autograd
@@ -45,8 +46,9 @@ class Sizes:
 
 DEFAULT = Sizes(ops=100_000, inputs=8, hidden=32, batch=64, deep=1_000_000)
 QUICK = Sizes(ops=1_000, inputs=4, hidden=8, batch=4, deep=10_000)
-NETWORKS = {DEFAULT: (100, [784, 128, 256, 10]), QUICK: (10, [16, 8, 8, 4])}
-"""Per size: the points of micrograd's demo step, and the MLP of the MNIST sample rows."""
+NETWORKS = {DEFAULT: (100, [784, 128, 256, 10], 100), QUICK: (10, [16, 8, 8, 4], 10)}
+"""Per size: the points of micrograd's demo step, the MLP of the MNIST sample rows, and the
+side of the decision-boundary grid."""
 
 
 @dataclass(frozen=True)
@@ -97,13 +99,15 @@ def rows(sizes: Sizes) -> list[Row]:
 
 def network_rows(sizes: Sizes) -> list[Row]:
     """micrograd's demo step, and one MNIST-sized sample: each library's own `nn` code;
-    then W1 and W4 again, replayed by a program that `autograd.trace` recorded once.
+    then W1 and W4 again, replayed by a program that `autograd.trace` recorded once; and
+    the outputs of a decision-boundary grid, all points at once (`Module.predict`).
 
     These rows hold their models (135,000 parameters in each library for MNIST), so they
     are made after the engine rows have run: live objects make every full garbage
     collection longer, and the engine rows should not pay for them.
     """
-    points, shape = NETWORKS[sizes]
+    points, shape, side = NETWORKS[sizes]
+    grid = networks.boundary_grid(side)
     demo = networks.demo_problem(points)
     sample = networks.mnist_problem(shape)
     mlp = "-".join(map(str, shape))
@@ -139,6 +143,11 @@ def network_rows(sizes: Sizes) -> list[Row]:
             f"W4 MLP {mlp}, one sample, traced program replay",
             partial(networks.program_sample, sample_program, sample_model, sample),
             micrograd_sample,
+        ),
+        Row(
+            f"decision boundary: {side}x{side} grid through MLP 2-16-16-1, batch",
+            partial(networks.stepgrad_boundary, networks.stepgrad_model(demo), np.array(grid)),
+            partial(networks.micrograd_boundary, networks.micrograd_model(demo), grid),
         ),
     ]
 
@@ -196,6 +205,8 @@ FOOTNOTE = (
     "W1-W4: the four workloads the README's speed figures name (W2 at 10^5 and 10^4 ops).\n"
     "Traced program replay: the same step replayed by an autograd.trace program, traced once\n"
     "before timing (the trace is not timed).\n"
+    "Decision boundary: stepgrad's model.predict traces the model (timed) and runs the program\n"
+    "over every point at once with numpy; micrograd builds a graph per point, as its demo does.\n"
     "Σ node rows: stepgrad sums with one n-ary autograd.sum node, micrograd with binary +.\n"
     "micrograd is not run on the deep chain: its backward recurses once per node, so it raises\n"
     "RecursionError at Python's default recursion limit (1000) and needs the limit raised, as\n"

@@ -150,3 +150,23 @@ def micrograd_sample(model, problem: Problem) -> Grads:
 
 def _one_hot(target: int, classes: int) -> list[float]:
     return [1.0 if i == target else 0.0 for i in range(classes)]
+
+
+def boundary_grid(resolution: int) -> list[list[float]]:
+    """The points of a `resolution` × `resolution` grid over [-2, 2]², row by row: where a
+    decision-boundary plot evaluates the model."""
+    ticks = [-2.0 + 4.0 * i / (resolution - 1) for i in range(resolution)]
+    return [[x, y] for y in ticks for x in ticks]
+
+
+def stepgrad_boundary(model: MLP, grid: object) -> Grads:
+    """The grid's outputs by `model.predict`, which traces the model and runs its program
+    over all the points at once (`grid` is a numpy array, as `decision_boundary` passes)."""
+    return model.predict(grid)
+
+
+def micrograd_boundary(model, grid: list[list[float]]) -> Grads:
+    """The grid's outputs as micrograd's demo notebook computes them: a graph per point."""
+    from micrograd.engine import Value
+
+    return [model([Value(x), Value(y)]).data for x, y in grid]

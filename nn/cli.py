@@ -118,6 +118,7 @@ def train(args: argparse.Namespace) -> int:
         test=test_set,
         seed=args.seed,
         progress=not args.no_progress,
+        trace=not args.no_trace,
     )
     if history.loss:
         _report(history, args.loss, test_name=test_name)
@@ -147,13 +148,15 @@ def demo(args: argparse.Namespace) -> int:
         schedule=schedule,
         seed=args.seed,
         progress=not args.no_progress,
+        trace=not args.no_trace,
     )
     if history.loss:
         _report(history, "hinge", test_name="test accuracy")
         _write(args.out, model, history, dataset, "hinge")
     if code:
         return code
-    margins = [(2.0 * t - 1.0) * s for t, s in zip(dataset.targets, model.predict(dataset.inputs))]
+    scores = model.predict(dataset.inputs, trace=not args.no_trace)
+    margins = [(2.0 * t - 1.0) * s for t, s in zip(dataset.targets, scores)]
     worst = min(range(len(dataset)), key=margins.__getitem__)
     label = 2.0 * dataset.targets[worst] - 1.0
     sample = losses.hinge([model(dataset.inputs[worst])], [label])
@@ -389,6 +392,11 @@ def _parser() -> argparse.ArgumentParser:
     add("--out", type=Path, default=Path("demo-output"), metavar="DIR", help="for the outputs")
     add("--seed", type=int, default=1, help="seed of the moons and of the initial weights")
     add("--no-progress", action="store_true", help="train without a progress bar")
+    add(
+        "--no-trace",
+        action="store_true",
+        help="build every sample's graph with Values (slow) instead of tracing the model once",
+    )
 
     train_parser = commands.add_parser(
         "train", help="train an MLP on a dataset", description=train.__doc__
@@ -425,6 +433,11 @@ def _parser() -> argparse.ArgumentParser:
     add("--seed", type=int, default=0, help="seed of the data, the split and the weights")
     add("--out", type=Path, default=Path("stepgrad-output"), metavar="DIR", help="for the outputs")
     add("--no-progress", action="store_true", help="train without a progress bar")
+    add(
+        "--no-trace",
+        action="store_true",
+        help="build every sample's graph with Values (slow) instead of tracing the model once",
+    )
     return parser
 
 

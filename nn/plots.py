@@ -107,6 +107,7 @@ def decision_boundary(
     title: str | None = None,
     legend: bool = True,
     axes: Axes | None = None,
+    trace: bool = True,
 ) -> Figure:
     """The class the model gives each point of a grid over 2-D `data`, with the data on top.
 
@@ -115,7 +116,11 @@ def decision_boundary(
     class 1 (so they suit a `Perceptron`'s 0 or 1 too). Each class has its own colour, in
     the regions and on the points, and a legend names them ("class 0", "class 1", …; turn
     it off with `legend=False`). The title defaults to "decision boundary: <data name>".
+    The grid's outputs come from `model.predict`, which runs a traced program over all
+    `resolution`² points at once (`trace=False`: one point at a time).
     """
+    import numpy as np
+
     if len(data.inputs[0]) != 2:
         raise ValueError(f"decision_boundary: needs 2-D inputs, got {len(data.inputs[0])}-D")
     decide = OBJECTIVES[loss].decide
@@ -127,7 +132,7 @@ def decision_boundary(
     y0, y1 = min(ys) - margin, max(ys) + margin
     gx = [x0 + (x1 - x0) * i / (resolution - 1) for i in range(resolution)]
     gy = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]
-    outputs = model.predict([[x, y] for y in gy for x in gx])
+    outputs = model.predict(np.array([[x, y] for y in gy for x in gx]), trace=trace)
     grid = [
         [decide(outputs[j * resolution + i]) for i in range(resolution)] for j in range(resolution)
     ]

@@ -4,6 +4,13 @@ One epoch visits every example once in shuffled mini-batches: batch size 1 is on
 the whole set is batch gradient descent (lecture 001). For each batch the loss is built as
 one graph, `backward()` fills every parameter's gradient, the optimizer steps, and the
 gradients are zeroed for the next batch.
+
+By default the model is traced once (`autograd.trace`): its graph is the same for every
+input, so each batch runs that program over all its samples at once instead of building
+one graph of Values per sample, and the loss is built with Values on the program's
+outputs. The gradients are bit for bit those of the graph, and `fit` checks that on its
+first batch by computing it both ways. `trace=False` builds every graph, the slow way that
+a drawing shows.
 """
 
 from __future__ import annotations
@@ -12,10 +19,11 @@ import math
 import random
 import textwrap
 import warnings
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from autograd import Value, no_grad
+from autograd import Program, ProgramError, Value, no_grad, trace
 from nn import losses
 from nn.data import Dataset, batches
 from nn.module import Module
@@ -123,6 +131,7 @@ def fit(
     test: Dataset | None = None,
     seed: Seed = 0,
     progress: bool = True,
+    trace: bool = True,
 ) -> History:
     """Train `model` on `train` for `epochs` and return the history.
 
@@ -138,6 +147,10 @@ def fit(
     of them. A loss that stays finite but grows, an epoch's mean more than `GROWTH` times
     the loss the model started at (measured on the first `START_SAMPLE` examples), gives a
     `DivergenceWarning`, once.
+
+    With `trace` (the default) each batch runs the model as a traced program (see the
+    module's docstring); a model whose graph depends on the data cannot be traced, and
+    trains the slow way with a `ProgramWarning`. `trace=False` builds every sample's graph.
     """
     objective = _objective(loss)
     if not (isinstance(epochs, int) and epochs >= 1):
@@ -147,6 +160,7 @@ def fit(
         raise ValueError("fit: the optimizer must hold exactly the model's parameters")
     _check_fit(model, train, loss)
     rng = generator(seed)
+    step = _step(model, train, objective, l2) if trace else _GraphStep(model, objective, l2)
     history = History()
     per_epoch = math.ceil(len(train) / (batch_size or len(train)))
     # The parameters after the last completed epoch and how many epochs that is: one tuple,
@@ -155,19 +169,17 @@ def fit(
     epoch, warned = 1, False
     with _progress(epochs * per_epoch, progress) as bar:
         try:
-            with no_grad():
-                first = slice(START_SAMPLE)
-                _, start = _loss(objective, model, train.inputs[first], train.targets[first], l2)
+            first = slice(START_SAMPLE)
+            start = step.loss(train.inputs[first], train.targets[first])
             for epoch in range(1, epochs + 1):
                 bar.set_description(f"epoch {epoch}/{epochs}")
                 mean_loss, share = _epoch(
-                    model,
                     train,
                     objective,
+                    step,
                     optimizer=optimizer,
                     schedule=schedule,
                     batch_size=batch_size,
-                    l2=l2,
                     rng=rng,
                     bar=bar,
                 )
@@ -176,11 +188,17 @@ def fit(
                     raise FloatingPointError("a parameter is not a finite number")
                 history.loss.append(mean_loss)
                 history.accuracy.append(share)
-                history.test_accuracy.append(accuracy(model, test, loss=loss) if test else None)
+                if test and objective.decide is not None:
+                    share_of_test = _share(
+                        objective.decide, step.outputs(test.inputs), test.targets
+                    )
+                else:
+                    share_of_test = None
+                history.test_accuracy.append(share_of_test)
                 kept = (data, epoch)
                 bar.set_postfix(_postfix(mean_loss, share, history.test_accuracy[-1]))
-                if not warned and mean_loss > GROWTH * start.data > 0.0:
-                    warnings.warn(_growth(history, start.data), DivergenceWarning, stacklevel=2)
+                if not warned and mean_loss > GROWTH * start > 0.0:
+                    warnings.warn(_growth(history, start), DivergenceWarning, stacklevel=2)
                     warned = True
         except ArithmeticError as error:
             _roll_back(parameters, history, kept)
@@ -201,14 +219,13 @@ def fit(
 
 
 def _epoch(
-    model: Module,
     train: Dataset,
     objective: Objective,
+    step: _GraphStep,
     *,
     optimizer: Optimizer,
     schedule: object | None,
     batch_size: int | None,
-    l2: float,
     rng: random.Random,
     bar,
 ) -> tuple[float, float | None]:
@@ -216,21 +233,165 @@ def _epoch(
     batches as they were met."""
     total, correct, count = 0.0, 0, 0
     for inputs, targets in batches(train, batch_size=batch_size, seed=rng):
-        outputs, batch_loss = _loss(objective, model, inputs, targets, l2)
-        if not math.isfinite(batch_loss.data):
-            raise FloatingPointError(f"the loss of a batch is {batch_loss.data}")
-        model.zero_grad()
-        batch_loss.backward()
+        outputs, batch_loss = step(inputs, targets)
         optimizer.step()
         if schedule is not None:
             schedule.step()
-        total += batch_loss.data * len(inputs)
+        total += batch_loss * len(inputs)
         count += len(inputs)
         if objective.decide is not None:
-            correct += sum(objective.decide(_data(y)) == t for y, t in zip(outputs, targets))
+            correct += sum(objective.decide(y) == t for y, t in zip(outputs, targets))
         bar.update()
         bar.set_postfix(_postfix(total / count, correct / count if objective.decide else None))
     return total / count, correct / count if objective.decide else None
+
+
+class ProgramWarning(UserWarning):
+    """fit could not trace the model (its graph depends on the data) and builds every
+    sample's graph instead."""
+
+
+class _GraphStep:
+    """One batch the slow way: each sample's graph built with Values, then backward."""
+
+    def __init__(self, model: Module, objective: Objective, l2: float) -> None:
+        self.model, self.objective, self.l2 = model, objective, l2
+
+    def outputs(self, inputs: list) -> list:
+        """The model's outputs (floats) for `inputs`."""
+        return self.model.predict(inputs, trace=False)
+
+    def loss(self, inputs: list, targets: list) -> float:
+        """The batch's loss, with no gradient."""
+        with no_grad():
+            return _loss(self.objective, self.model, inputs, targets, self.l2)[1].data
+
+    def __call__(self, inputs: list, targets: list) -> tuple[list, float]:
+        """Leave the batch loss's gradient in every parameter's grad; return the outputs
+        (floats) and the loss."""
+        outputs, value = _loss(self.objective, self.model, inputs, targets, self.l2)
+        if not math.isfinite(value.data):
+            raise FloatingPointError(f"the loss of a batch is {value.data}")
+        self.model.zero_grad()
+        value.backward()
+        return [_data(y) for y in outputs], value.data
+
+
+class _ProgramStep(_GraphStep):
+    """One batch through the model's program: the program runs every sample at once
+    (`Program.forward_batch`), the loss is built with Values on its outputs (leaves that
+    stand in for the model's output nodes), and the loss's gradients at those leaves are
+    the seeds of `Program.backward_batch`. The L2 term is a program of its own, run after
+    the samples' messages, where `_loss` puts it in the graph's backward order.
+
+    The first batch runs the slow way too. Where a number differs, bit for bit, the
+    model's graph depends on the data in a way the trace did not see: a `ProgramWarning`
+    names it, and every later batch runs the slow way."""
+
+    def __init__(self, model: Module, objective: Objective, l2: float, program: Program) -> None:
+        super().__init__(model, objective, l2)
+        self.program = program
+        parameters = model.parameters()
+        self.regularizer = trace(lambda: losses.l2(parameters, alpha=l2), []) if l2 else None
+        self.checked = self.slow = False
+
+    def outputs(self, inputs: list) -> list:
+        if self.slow:
+            return super().outputs(inputs)
+        return self.program.forward_batch(_samples(inputs))
+
+    def loss(self, inputs: list, targets: list) -> float:
+        if self.slow:
+            return super().loss(inputs, targets)
+        with no_grad():
+            value = self._data_loss(self.outputs(inputs), targets)[1].data
+        return value + self.regularizer.forward([]) if self.regularizer else value
+
+    def __call__(self, inputs: list, targets: list) -> tuple[list, float]:
+        if self.slow:
+            return super().__call__(inputs, targets)
+        found = []
+
+        def seeds(outputs: list) -> list:
+            leaves, value = self._data_loss(outputs, targets)
+            if not math.isfinite(value.data):
+                raise FloatingPointError(f"the loss of a batch is {value.data}")
+            value.backward()
+            found.append(value.data)
+            return [_grad(y) for y in leaves]
+
+        self.model.zero_grad()
+        outputs = self.program.backward_batch(_samples(inputs), seeds)
+        total = found[0]
+        if self.regularizer is not None:
+            total = total + self.regularizer.backward([])
+        if not self.checked:
+            return self._check(inputs, targets, outputs, total)
+        return outputs, total
+
+    def _data_loss(self, outputs: list, targets: list) -> tuple[list, Value]:
+        leaves = [
+            [Value(y) for y in row] if isinstance(row, list) else Value(row) for row in outputs
+        ]
+        objective = self.objective
+        return leaves, objective.loss(leaves, [objective.labels(t) for t in targets])
+
+    def _check(
+        self, inputs: list, targets: list, outputs: list, total: float
+    ) -> tuple[list, float]:
+        """Run the batch again the slow way, compare outputs, loss and gradients, and
+        return the slow way's (the parameters hold its gradients)."""
+        parameters = self.model.named_parameters()
+        names, values = zip(*parameters)
+        ours = [p.grad for p in values]
+        their_outputs, their_total = super().__call__(inputs, targets)
+        theirs = [p.grad for p in values]
+        found = [
+            ("the outputs", _flat(outputs), _flat(their_outputs)),
+            ("the loss", [total], [their_total]),
+            *((f"the gradient of {n}", [a], [b]) for n, a, b in zip(names, ours, theirs)),
+        ]
+        self.checked = True
+        for what, a, b in found:
+            if array("d", a).tobytes() != array("d", b).tobytes():
+                warnings.warn(
+                    f"fit: on the first batch, {what} differ between the traced model and its "
+                    f"graph ({a[:3]} against {b[:3]}): the model's graph depends on the data, "
+                    "and every sample's graph is built instead",
+                    ProgramWarning,
+                    stacklevel=4,
+                )
+                self.slow = True
+                break
+        return their_outputs, their_total
+
+
+def _step(model: Module, train: Dataset, objective: Objective, l2: float) -> _GraphStep:
+    """The model traced at the first training example, as a `_ProgramStep`; the slow
+    `_GraphStep` with a `ProgramWarning` if its graph depends on the data."""
+    try:
+        program = trace(model, [train.inputs[0]])
+    except ProgramError as error:
+        warnings.warn(
+            f"fit: the model cannot be traced ({error}); every sample's graph is built instead",
+            ProgramWarning,
+            stacklevel=3,
+        )
+        return _GraphStep(model, objective, l2)
+    return _ProgramStep(model, objective, l2, program)
+
+
+def _samples(inputs: list) -> list[list]:
+    """Each input as the program's list of arguments (the model's one, x)."""
+    return [[x] for x in inputs]
+
+
+def _flat(outputs: list) -> list[float]:
+    return [y for row in outputs for y in (row if isinstance(row, list) else [row])]
+
+
+def _grad(leaf: Value | list[Value]) -> float | list[float]:
+    return [y.grad for y in leaf] if isinstance(leaf, list) else leaf.grad
 
 
 def _data(output: Value | list[Value]) -> float | list[float]:
@@ -259,13 +420,19 @@ def _check_fit(model: Module, data: Dataset, loss: str) -> None:
         raise ValueError(f"fit: {loss} needs two classes and one output (a score or logit)")
 
 
-def accuracy(model: Module, data: Dataset, *, loss: str = "cross_entropy") -> float | None:
-    """The share of `data` whose output means its target class (None for regression)."""
+def accuracy(
+    model: Module, data: Dataset, *, loss: str = "cross_entropy", trace: bool = True
+) -> float | None:
+    """The share of `data` whose output means its target class (None for regression);
+    `trace` as in `Module.predict`."""
     decide = _objective(loss).decide
     if decide is None:
         return None
-    outputs = model.predict(data.inputs)
-    return sum(decide(y) == t for y, t in zip(outputs, data.targets)) / len(data)
+    return _share(decide, model.predict(data.inputs, trace=trace), data.targets)
+
+
+def _share(decide: Callable[[object], int], outputs: list, targets: list) -> float:
+    return sum(decide(y) == t for y, t in zip(outputs, targets)) / len(targets)
 
 
 def _objective(loss: str) -> Objective:
@@ -277,12 +444,14 @@ def _objective(loss: str) -> Objective:
 def _loss(
     objective: Objective, model: Module, inputs: list, targets: list, l2: float
 ) -> tuple[list, Value]:
-    """The model's outputs for `inputs` and their mean loss, plus the L2 term."""
+    """The model's outputs for `inputs` and their mean loss, plus the L2 term.
+
+    The L2 term is built first, so that backward reaches it last: every parameter adds
+    the samples' messages, then the L2 term's, which is the order a program can follow."""
+    penalty = losses.l2(model.parameters(), alpha=l2) if l2 else None
     outputs = [model(x) for x in inputs]
     value = objective.loss(outputs, [objective.labels(t) for t in targets])
-    if l2:
-        value = value + losses.l2(model.parameters(), alpha=l2)
-    return outputs, value
+    return outputs, value if penalty is None else value + penalty
 
 
 def _roll_back(parameters: list[Value], history: History, kept: tuple[list[float], int]) -> None:
@@ -329,14 +498,16 @@ def _postfix(loss: float, share: float | None, test_share: float | None = None) 
     return shown
 
 
-def evaluate(model: Module, data: Dataset, *, loss: str = "cross_entropy") -> dict[str, float]:
-    """The mean loss (without regularization) and the accuracy of `model` on `data`."""
+def evaluate(
+    model: Module, data: Dataset, *, loss: str = "cross_entropy", trace: bool = True
+) -> dict[str, float]:
+    """The mean loss (without regularization) and the accuracy of `model` on `data`: the
+    outputs come from `model.predict` (`trace` as there), the loss is built on them."""
     objective = _objective(loss)
+    outputs = model.predict(data.inputs, trace=trace)
     with no_grad():
-        outputs = [model(x) for x in data.inputs]
         value = objective.loss(outputs, [objective.labels(t) for t in data.targets]).data
     result = {"loss": value}
-    share = accuracy(model, data, loss=loss)
-    if share is not None:
-        result["accuracy"] = share
+    if objective.decide is not None:
+        result["accuracy"] = _share(objective.decide, outputs, data.targets)
     return result

@@ -3,6 +3,7 @@
 `CLOSED_FORMS` writes every op as the lectures' tables do, naively (so only for moderate
 inputs); `LECTURE_DERIVATIVES` holds the derivatives the CMSC 389A table lists;
 `torch_function` maps each op to PyTorch. All three must name every op in the table.
+`bits` and `outcome` compare two ways of computing, bit for bit and error for error.
 """
 
 from __future__ import annotations
@@ -178,3 +179,19 @@ def split(op: Op, args: tuple[float, ...]) -> tuple[tuple[float, ...], dict[str,
 
 ALL_OPS = list(OPS.values())
 """Every op of the table: per-op tests run over all of them, never a hand-picked few."""
+
+
+def bits(xs) -> list[str]:
+    """Floats (or nested lists and tuples of them) as their exact hex forms, to compare bit
+    for bit."""
+    if isinstance(xs, float):
+        return [xs.hex()]
+    return [h for x in xs for h in bits(x)]
+
+
+def outcome(run: Callable[[], object]) -> object:
+    """What `run()` returns, or the type and message of what it raises."""
+    try:
+        return run()
+    except (ArithmeticError, ValueError) as error:
+        return (type(error), str(error))

@@ -20,6 +20,6 @@ def test_quick_benchmark_runs_with_gc_on_and_gradients_agree(micrograd) -> None:
     assert result.returncode == 0, result.stderr
     assert f"GC on: True, thresholds {gc.get_threshold()} (not changed)" in result.stdout
     rows = [line for line in result.stdout.splitlines() if line.rstrip().endswith("x")]
-    assert len(rows) == 12
+    assert len(rows) == 13
     assert all(float(line.split()[-1].rstrip("x")) > 0 for line in rows)
     assert "deep chain" in result.stdout and "not run" in result.stdout

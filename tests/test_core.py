@@ -72,6 +72,7 @@ def test_version_says_which_core_runs() -> None:
     [
         ("edit value.py", "its sources changed since they were compiled"),
         ("edit ops.py", "its sources changed since they were compiled"),
+        ("edit replay.py", "its sources changed since they were compiled"),
         ("remove the record", "a source or the record of the build is missing"),
     ],
 )
@@ -87,9 +88,9 @@ def test_a_core_that_may_be_stale_runs_as_plain_python(
         source.write_text(source.read_text() + "\nEDITED = True\n")
     shown = run(
         """
-        import autograd, autograd.ops, autograd.value
+        import autograd, autograd.ops, autograd.replay, autograd.value
         print(autograd.CORE)
-        print(hasattr(autograd.ops, "EDITED") or hasattr(autograd.value, "EDITED"))
+        print(any(hasattr(m, "EDITED") for m in (autograd.ops, autograd.replay, autograd.value)))
         """,
         path=tmp_path,
     )
@@ -153,11 +154,110 @@ for step in range(3):
     print(step, loss.data, [p.data for p in model.parameters()])
 """
 
+# Programs replayed: by autograd.replay's C loops on the compiled core, by the Python passes
+# of autograd.program on the plain one. Random graphs with fan-out through every op (a
+# custom op among them), at inputs where ops leave their domains, overflow, or send
+# infinite derivatives; random MLPs with every activation and loss, trained for a few steps.
+PROGRAMS_SAME_ON_BOTH = """
+import random
+from autograd import OPS, ProgramError, Value, apply, custom_op, trace
+from nn import MLP, losses
+from nn.layers import activations
+from nn.optim import SGD
+
+@custom_op(rule="d(x³)/dx = 3x²", local_grads=lambda out, x: 3.0 * x * x)
+def cube(x):
+    return x * x * x
+
+def shown(run):
+    try:
+        return repr(run())
+    except (ArithmeticError, ValueError, ProgramError) as error:
+        return f"{type(error).__name__}: {error}"
+
+def uses(op, a, b, w):
+    params = {k: (d if d is not None else 2.0) for k, d in op.param_defaults.items()}
+    if op.arity == 1:
+        z = apply(op, a * w[0] + b, **params)
+        return [z, apply(op, z * 0.5 - a, **params), z * w[1]]
+    if op.arity == 2:
+        return [apply(op, a, b), apply(op, a, 0.75), apply(op, 1.25, b * w[2])]
+    return [apply(op, a, b, w[0], a, 0.5, -1.5), apply(op, b, a)]
+
+rng = random.Random(7)
+points = [0.5, -0.5, 0.0, 2.0, -3.0, 30.0, -300.0, 1e5, 1e150, 5e-324]
+for name, op in sorted(OPS.items()):
+    for trial in range(4):
+        w = [Value(rng.uniform(-2, 2), label=f"w{k}") for k in range(3)]
+        for p in w:
+            p.grad = rng.choice([0.0, 0.5, 1e308])
+        def fn(x, y, op=op, w=w):
+            a, b = x * y + w[1], y - x * w[2]
+            return sum(uses(op, a, b, w), start=a * b)
+        try:
+            program = trace(fn, [rng.uniform(-2, 2), rng.uniform(-2, 2)])
+        except (ArithmeticError, ValueError) as error:
+            print(name, trial, "trace:", type(error).__name__, error)
+            continue
+        for x in points:
+            y = rng.choice(points)
+            print(name, trial, x, y, shown(lambda: program.forward([x, y])))
+            print(name, trial, x, y, shown(lambda: program.backward([x, y], input_grads=True)))
+            print(name, trial, [p.grad for p in w])
+        w[0].data = float("inf")
+        print(name, trial, shown(lambda: program.backward([0.5, 0.5])), [p.grad for p in w])
+cube.remove()
+
+w = Value(2.0, label="w")
+for fn, inputs in [
+    (lambda x, y: x / y * w, [[1.0, 2.0], [1.0, 0.0], [0.0, -0.0], [1e300, 1e-300], [1.0, 5e-324]]),
+    (lambda x, y: (x * w).sqrt() + y.log(), [[1.0, 1.0], [0.0, 1.0], [1.0, 5e-324], [1.0, 0.0]]),
+    (lambda x, y: (x * w).exp() + y, [[1.0, 1.0], [354.0, 1.0], [355.0, 1.0], [-400.0, 1.0]]),
+    (lambda x, y: ((x + 0.0) * 1e200) * (w * 1e200) + y, [[1e-100, 1.0], [1e-50, 1.0]]),
+    (lambda x, y: x * w * w + y.tanh(), [[1.0, 0.1], [1e307, 0.1], [1e308, 1.0]]),
+]:
+    program = trace(fn, inputs[0])
+    for x, y in inputs:
+        w.grad = 1.5e308 if x == 1e307 else 0.25
+        print(shown(lambda: program.forward([x, y])), shown(lambda: program.backward([x, y])))
+        print(w.grad)
+
+def loss_of(loss, model, outputs):
+    if loss == "mse":
+        return lambda x, y: losses.mse(model(x), y)
+    if loss == "bce":
+        return lambda x, y: losses.binary_cross_entropy_with_logits(model(x), y)
+    if loss == "hinge":
+        return lambda x, y: losses.hinge(model(x), [1.0, -1.0][:outputs]) + x[0] * y[0]
+    return lambda x, y: losses.cross_entropy(model(x), 1) + losses.l2(model.parameters())
+
+for activation in activations():
+    for loss in ["mse", "bce", "hinge", "cross_entropy"]:
+        model = MLP(3, [4, 2], activation=activation, seed=len(activation))
+        fn = loss_of(loss, model, 2)
+        program = trace(fn, [[0.1, -0.2, 0.3], [1.0, 0.0]])
+        optimizer = SGD(model.parameters(), lr=0.1)
+        for step in range(3):
+            x = [rng.uniform(-3, 3) for _ in range(3)]
+            y = [float(rng.random() < 0.5) for _ in range(2)]
+            optimizer.zero_grad()
+            print(activation, loss, step, shown(lambda: program.backward([x, y], input_grads=True)))
+            print(activation, loss, step, [p.grad for p in model.parameters()])
+            optimizer.step()
+"""
+
 
 def test_both_cores_compute_the_same_bits() -> None:
     plain = run(SAME_ON_BOTH, pure=True)
     assert plain.count("\n") > 3000 and "ZeroDivisionError" in plain and "OverflowError" in plain
     assert run(SAME_ON_BOTH) == plain
+
+
+def test_both_cores_replay_programs_to_the_same_bits() -> None:
+    plain = run(PROGRAMS_SAME_ON_BOTH, pure=True)
+    for error in ("ZeroDivisionError", "OverflowError", "local derivatives", "gradient of"):
+        assert error in plain
+    assert run(PROGRAMS_SAME_ON_BOTH) == plain
 
 
 @pytest.mark.parametrize("pure", [False, True])

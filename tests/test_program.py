@@ -11,6 +11,7 @@ import random
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from reference import bits, outcome
 
 import autograd
 from autograd import OPS, ProgramError, Stepper, Value, no_grad, topological_order, trace
@@ -26,21 +27,6 @@ or overflow."""
 SCALES = (-1.0, 30.0, -300.0, 1e5, 1e150)
 DOMAINS = [OPS[name] for name in ("log", "sqrt", "div", "exp", "pow", "power", "mul", "sum")]
 """Ops with an edge to their domain, or that overflow, for graphs that often fail."""
-
-
-def bits(xs) -> list[str]:
-    """Floats (or nested lists of them) as their exact hex forms, to compare bit for bit."""
-    if isinstance(xs, float):
-        return [xs.hex()]
-    return [h for x in xs for h in bits(x)]
-
-
-def outcome(run):
-    """What `run()` returns, or the type and message of what it raises."""
-    try:
-        return run()
-    except (ArithmeticError, ValueError) as error:
-        return (type(error), str(error))
 
 
 # Random graphs: some leaves are inputs, the others parameters.
