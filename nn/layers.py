@@ -72,8 +72,9 @@ class Neuron(Module):
         self.activation = activation
         self.expand = expand
 
-    def parameters(self) -> list[Value]:
-        return [*self.w, *(p for p in (self.b, self.slope) if p is not None)]
+    def add_parameters_to(self, found: list[Value]) -> None:
+        found += self.w
+        found += (p for p in (self.b, self.slope) if p is not None)
 
     def own_parameters(self) -> list[tuple[str, Value]]:
         named = [(f"w.{i}", w) for i, w in enumerate(self.w)]

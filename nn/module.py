@@ -43,10 +43,18 @@ class Module(ABC):
 
     def parameters(self) -> list[Value]:
         """Every parameter, in the order of `named_parameters` (without making the names)."""
-        found = [parameter for _, parameter in self.own_parameters()]
-        for _, child in self.children():
-            found += child.parameters()
+        found: list[Value] = []
+        self.add_parameters_to(found)
         return found
+
+    def add_parameters_to(self, found: list[Value]) -> None:
+        """Append every parameter to `found`, this module's own first, then its children's.
+
+        One list for the whole model: an MLP's parameters are copied once, not once per
+        level, which counts for 136,000 of them."""
+        found += (parameter for _, parameter in self.own_parameters())
+        for _, child in self.children():
+            child.add_parameters_to(found)
 
     def label_parameters(self) -> None:
         """Label every parameter with its name: drawings group a model's nodes by module."""
