@@ -303,17 +303,13 @@ class Batch:
 
 def _step(node: object, slot: dict, size: int, constants: list[float]) -> Step:
     """The node as a Step, its numbers appended to `constants` as `Program` appends them."""
-    from autograd.program import _argument_slots
+    from autograd.program import _argument_slots, _local_cut
 
     op = node.op
     where = _argument_slots(node, slot, size, constants)
-    cut = None
-    if node.params:
-        count = len(node.parents)
-        cut = slice(1, None) if op.constant_position == 0 else slice(None, count)
     params = len((op.base or op).param_defaults)
     parents = tuple(slot[parent] for parent in node.parents)
-    return Step(slot[node], op, tuple(where), len(where) - params, parents, cut)
+    return Step(slot[node], op, tuple(where), len(where) - params, parents, _local_cut(node))
 
 
 def _arrays(plan: Plan) -> tuple[object | None, str | None]:

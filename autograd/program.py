@@ -528,15 +528,22 @@ def _compile(node: Value, where: list[int], slot: dict[Value, int]):
     and how to cut its local derivatives to one per parent, as `make_node` does; and its
     backward step: its slot and its parents' slots, with their runs."""
     op = node.op
-    cut = None
-    if node.params:
-        count = len(node.parents)
-        cut = (count, slice(1, None) if op.constant_position == 0 else slice(None, count))
+    cut = _local_cut(node)
+    if cut is not None:
+        cut = (len(node.parents), cut)
     step = (slot[node], op, op.forward, op.local_grads, _gatherer(where), op.valid, cut)
     parents = tuple(slot[parent] for parent in node.parents)
     pieces = _pieces(parents)
     runs = pieces if any(isinstance(target, slice) for target, _ in pieces) else None
     return step, (slot[node], parents, runs)
+
+
+def _local_cut(node: Value) -> slice | None:
+    """Which of the op's local derivatives belong to the node's parents, as `make_node`
+    keeps them: all (None), or all but the one of the number in a constant's position."""
+    if not node.params:
+        return None
+    return slice(1, None) if node.op.constant_position == 0 else slice(None, len(node.parents))
 
 
 def _gatherer(where: list[int]) -> Callable[[list[float]], Sequence[float]]:
